@@ -1,0 +1,47 @@
+/**
+ * Every default of the SDK, in one table. docs/configuration.md reproduces it and a test keeps the two
+ * in sync. Each value is chosen on purpose; the reason sits beside it.
+ */
+
+/** Channel options read by the `dns-poll` resolver all start with this prefix. */
+export const OPTION_PREFIX = 'grpc-thick.';
+
+export const RESOLVER_DEFAULTS = Object.freeze({
+  /** CoreDNS serves headless Services with a 5 s TTL: polling faster only loads DNS. */
+  pollIntervalMs: 5_000,
+  /** ±10 %: spreads the queries of many clients started together (a rollout of the client). */
+  pollJitter: 0.1,
+  /** Off, as Envoy's `respect_dns_ttl`: the poll interval is the operator's explicit choice of DNS load. */
+  respectTtl: false,
+  /** Floor between two queries when the policy asks for re-resolution; grpc-js uses 30 s, far too slow for pods. */
+  minResolutionIntervalMs: 1_000,
+  /** 0 = keep the last good answer for ever while DNS fails, as Envoy and grpc do: a DNS outage must not become a traffic outage. */
+  maxStalenessMs: 0,
+  /** Ask for A and AAAA: works on IPv4, IPv6 and dual-stack clusters alike. */
+  addressFamily: 'any' as AddressFamily,
+  /** Per-try c-ares timeout; two tries keep a lost UDP packet from failing a poll and stay well under the poll interval. */
+  dnsTimeoutMs: 1_000,
+  dnsTries: 2,
+  /** After a failed query the next one waits the floor, then doubles up to the poll interval (never slower than polling). */
+  backoffMultiplier: 2,
+  backoffJitter: 0.2,
+  /** Where the search list and ndots come from, as for every process in a pod. */
+  resolvConfPath: '/etc/resolv.conf',
+});
+
+export type AddressFamily = 'any' | 'ipv4' | 'ipv6';
+
+export const ROUND_ROBIN_DEFAULTS = Object.freeze({
+  /**
+   * How long a pod that left DNS may keep the calls it already has. 30 s is Kubernetes' default
+   * terminationGracePeriodSeconds: the pod cannot outlive it anyway.
+   */
+  drainTimeoutMs: 30_000,
+});
+
+/** resolv.conf defaults (resolver(5)): ndots 1, and the upper bound glibc enforces. */
+export const RESOLV_CONF_DEFAULTS = Object.freeze({ ndots: 1, maxNdots: 15 });
+
+/** grpc's default port for the `dns:` scheme, kept for `dns-poll:`. */
+export const DEFAULT_TARGET_PORT = 443;
+export const DEFAULT_DNS_PORT = 53;

@@ -1,0 +1,128 @@
+/**
+ * The one module that touches grpc-js's `experimental` API. That API changes in every minor version
+ * (1.13 → 1.14 changed the resolver listener, updateAddressList and onCallEnded), so the SDK pins
+ * `~1.14` and checks, when this module loads, that the grpc-js it got is 1.14.x.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../common/logger.js';
+
+export const SUPPORTED_GRPC_JS = '1.14.x';
+const SUPPORTED_MINOR = /^1\.14\./;
+
+/** The grpc-js setup is unusable: wrong version, or a second copy. The message says what to fix. */
+export class ThickSetupError extends Error {
+  override readonly name = 'ThickSetupError';
+  constructor(message: string) {
+    super(`grpc-thick-client: ${message}`);
+  }
+}
+
+function grpcJsPackage(): { version: string; path: string } {
+  const path = require.resolve('@grpc/grpc-js/package.json');
+  return { version: (require(path) as { version: string }).version, path };
+}
+
+export const grpcJs = grpcJsPackage();
+if (!SUPPORTED_MINOR.test(grpcJs.version)) {
+  throw new ThickSetupError(
+    `found @grpc/grpc-js ${grpcJs.version} at ${grpcJs.path}, but this version of grpc-thick-client needs ${SUPPORTED_GRPC_JS} ` +
+      "(it uses grpc-js's experimental plug-in API, which changes in every minor version). " +
+      'Install @grpc/grpc-js@~1.14 in your app, or a grpc-thick-client release made for your grpc-js.',
+  );
+}
+
+const x = grpc.experimental;
+
+export type ChannelOptions = grpc.ChannelOptions;
+export type Endpoint = grpc.experimental.Endpoint;
+export type SubchannelAddress = grpc.experimental.SubchannelAddress;
+export type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
+export type LoadBalancer = grpc.experimental.LoadBalancer;
+export type TypedLoadBalancingConfig = grpc.experimental.TypedLoadBalancingConfig;
+export type Picker = grpc.experimental.Picker;
+export type PickArgs = grpc.experimental.PickArgs;
+export type PickResult = grpc.experimental.PickResult;
+export type OnCallEnded = NonNullable<PickResult['onCallEnded']>;
+export type Resolver = grpc.experimental.Resolver;
+export type ResolverListener = grpc.experimental.ResolverListener;
+export type GrpcUri = grpc.experimental.GrpcUri;
+export type StatusOr<T> = grpc.experimental.StatusOr<T>;
+export type LeafLoadBalancer = grpc.experimental.LeafLoadBalancer;
+export type ResolverConstructor = Parameters<typeof grpc.experimental.registerResolver>[1];
+export type LoadBalancerConstructor = Parameters<typeof grpc.experimental.registerLoadBalancerType>[1];
+export type LoadBalancingConfigConstructor = Parameters<typeof grpc.experimental.registerLoadBalancerType>[2];
+
+export const ConnectivityState = grpc.connectivityState;
+export type ConnectivityState = grpc.connectivityState;
+export const Status = grpc.status;
+export const PickResultType = x.PickResultType;
+
+export function createLeaf(
+  endpoint: Endpoint,
+  helper: ChannelControlHelper,
+  options: ChannelOptions,
+  resolutionNote: string,
+): LeafLoadBalancer {
+  return new x.LeafLoadBalancer(endpoint, helper, options, resolutionNote);
+}
+
+export function childHelper(
+  parent: ChannelControlHelper,
+  overrides: Partial<ChannelControlHelper>,
+): ChannelControlHelper {
+  return x.createChildChannelControlHelper(parent, overrides);
+}
+
+export function queuePicker(loadBalancer: LoadBalancer): Picker {
+  return new x.QueuePicker(loadBalancer);
+}
+
+export function unavailablePicker(details: string): Picker {
+  return new x.UnavailablePicker({ code: grpc.status.UNAVAILABLE, details });
+}
+
+export function endpointsValue(endpoints: Endpoint[]): StatusOr<Endpoint[]> {
+  return x.statusOrFromValue(endpoints);
+}
+
+export function unavailableError(details: string): StatusOr<Endpoint[]> {
+  return x.statusOrFromError({ code: grpc.status.UNAVAILABLE, details });
+}
+
+export function registerResolver(scheme: string, resolver: ResolverConstructor): void {
+  x.registerResolver(scheme, resolver);
+}
+
+export function registerPolicy(
+  name: string,
+  policy: LoadBalancerConstructor,
+  config: LoadBalancingConfigConstructor,
+): void {
+  x.registerLoadBalancerType(name, policy, config);
+}
+
+export function isPolicyRegistered(name: string): boolean {
+  return x.isLoadBalancerNameRegistered(name);
+}
+
+/** Parses one loadBalancingConfig entry the way the channel will; throws what the channel would swallow. */
+export function parseLoadBalancingConfig(entry: Record<string, object>): TypedLoadBalancingConfig {
+  return x.parseLoadBalancingConfig(entry);
+}
+
+export const TRACER = 'thick_client';
+
+/**
+ * Log lines through grpc-js's own logger: warnings at ERROR (grpc-js has no WARN level and hides
+ * INFO by default; a DNS outage must be seen once), the rest through the `thick_client` tracer.
+ */
+export const grpcLogger: Logger = Object.freeze({
+  warn: (message: string) => x.log(grpc.logVerbosity.ERROR, `${TRACER}: ${message}`),
+  info: (message: string) => x.trace(grpc.logVerbosity.INFO, TRACER, message),
+  debug: (message: string) => x.trace(grpc.logVerbosity.DEBUG, TRACER, message),
+});
+
+/** The app's grpc-js instance must be ours: the resolver and policy registries are per instance. */
+export function isSameGrpcInstance(candidate: unknown): boolean {
+  return candidate === grpc || (candidate as { default?: unknown } | null)?.default === grpc;
+}

@@ -1,0 +1,86 @@
+import type { AddressFamily } from '../config/defaults.js';
+import { ThickConfigError } from '../config/errors.js';
+import { checkNumber, formatDuration } from '../config/fields.js';
+import { parseRoundRobinConfig, THICK_ROUND_ROBIN } from '../config/policy.js';
+import {
+  parseResolverOptions,
+  RESOLVER_OPTION_FOR_FIELD,
+  type ResolverOptions,
+} from '../discovery/options.js';
+import type { ChannelOptions } from './adapter.js';
+import { checkServiceConfig } from './service-config.js';
+
+export interface ThickRoundRobinOptions {
+  /** How long a pod removed from DNS keeps its calls in flight before its connection is closed. Default 30 000. */
+  drainTimeoutMs?: number;
+}
+
+/** Resolver settings; each maps to one `grpc-thick.*` channel option (see docs/configuration.md). */
+export interface DnsPollOptions {
+  pollIntervalMs?: number;
+  pollJitter?: number;
+  respectTtl?: boolean;
+  minResolutionIntervalMs?: number;
+  maxStalenessMs?: number;
+  addressFamily?: AddressFamily;
+  dnsTimeoutMs?: number;
+  dnsTries?: number;
+  resolvConfPath?: string;
+}
+
+/** Service-config parts other than the policy (retries, timeouts), passed through to grpc-js. */
+export interface ExtraServiceConfig {
+  methodConfig?: object[];
+  retryThrottling?: { maxTokens: number; tokenRatio: number };
+}
+
+export interface ThickChannelOptionsInit {
+  /** The policy; `thick_round_robin` is the only one so far. */
+  policy?: typeof THICK_ROUND_ROBIN;
+  roundRobin?: ThickRoundRobinOptions;
+  dns?: DnsPollOptions;
+  serviceConfig?: ExtraServiceConfig;
+}
+
+export type ThickChannelOptions = ChannelOptions & { 'grpc.service_config': string };
+
+/**
+ * Builds the channel options that select our policy, validated now: a bad value throws a
+ * ThickConfigError naming the field, where a raw service-config string would silently fall back to
+ * pick_first. Only the settings you pass are written; the rest keep their documented defaults.
+ */
+export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickChannelOptions {
+  const policy = init.policy ?? THICK_ROUND_ROBIN;
+  if (policy !== THICK_ROUND_ROBIN) {
+    throw new ThickConfigError(
+      'policy',
+      `policy must be "${THICK_ROUND_ROBIN}", got ${JSON.stringify(policy)}`,
+    );
+  }
+  const policyConfig: Record<string, unknown> = {};
+  const drain = init.roundRobin?.drainTimeoutMs;
+  if (drain !== undefined) {
+    policyConfig.drain_timeout = formatDuration(
+      checkNumber('roundRobin.drainTimeoutMs', drain, { min: 0, integer: true, unit: 'ms' }),
+    );
+  }
+  parseRoundRobinConfig(policyConfig);
+  const serviceConfig = JSON.stringify({
+    ...(init.serviceConfig ?? {}),
+    loadBalancingConfig: [{ [policy]: policyConfig }],
+  });
+  const options: ThickChannelOptions = { 'grpc.service_config': serviceConfig };
+  for (const [field, value] of Object.entries(init.dns ?? {})) {
+    const name = RESOLVER_OPTION_FOR_FIELD[field as keyof ResolverOptions];
+    if (!name) {
+      throw new ThickConfigError(
+        `dns.${field}`,
+        `unknown field "dns.${field}"; known fields: ${Object.keys(RESOLVER_OPTION_FOR_FIELD).join(', ')}`,
+      );
+    }
+    if (value !== undefined) options[name] = value;
+  }
+  parseResolverOptions(options);
+  checkServiceConfig(serviceConfig);
+  return options;
+}

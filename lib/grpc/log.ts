@@ -1,0 +1,16 @@
+import type { Logger } from '../common/logger.js';
+import { grpcLogger } from './adapter.js';
+
+let sink: Logger = grpcLogger;
+
+/** Sends the SDK's log lines elsewhere (your logger), or back to grpc-js's with no argument. */
+export function setLogger(logger?: Logger): void {
+  sink = logger ?? grpcLogger;
+}
+
+/** Forwards to whatever sink is current, so a later setLogger() reaches resolvers already built. */
+export const log: Logger = Object.freeze({
+  warn: (m: string) => sink.warn(m),
+  info: (m: string) => sink.info(m),
+  debug: (m: string) => sink.debug(m),
+});

@@ -1,0 +1,120 @@
+import { systemClock } from '../common/clock.js';
+import { NodeDnsQuerier } from '../discovery/dns-client.js';
+import { lookupEndpoints } from '../discovery/lookup.js';
+import { parseResolverOptions, type ResolverOptions } from '../discovery/options.js';
+import { DnsPoller, type Resolution } from '../discovery/poller.js';
+import { candidateNames, readResolvConf } from '../discovery/resolv-conf.js';
+import { type DnsPollTarget, formatHostPort, type HostAndPort, parseTarget } from '../discovery/target.js';
+import {
+  type ChannelOptions,
+  type Endpoint,
+  endpointsValue,
+  type GrpcUri,
+  type Resolver,
+  type ResolverListener,
+  unavailableError,
+} from './adapter.js';
+import { log } from './log.js';
+import { checkServiceConfig } from './service-config.js';
+
+const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
+const warnedPickFirst = new Set<string>();
+
+/**
+ * The `dns-poll:` scheme: polls A/AAAA records of a (headless Service) name and hands every change
+ * to the channel. Construction validates the target, our channel options and the service config,
+ * so a mistake throws from `new Client()` instead of degrading silently.
+ */
+export class DnsPollResolver implements Resolver {
+  private readonly poller: DnsPoller | null;
+  private readonly target: DnsPollTarget;
+  private literalPending = false;
+  private destroyed = false;
+
+  constructor(
+    uri: GrpcUri,
+    private readonly listener: ResolverListener,
+    channelOptions: ChannelOptions,
+  ) {
+    this.target = parseTarget(uri);
+    const options = parseResolverOptions(channelOptions);
+    const policy = checkServiceConfig(channelOptions['grpc.service_config']);
+    const described = `${this.target.name}:${this.target.port}`;
+    if (policy === 'pick_first' && !warnedPickFirst.has(described)) {
+      warnedPickFirst.add(described);
+      log.warn(
+        `target dns-poll:///${described} is used without a thick_* policy in grpc.service_config's loadBalancingConfig: ` +
+          'grpc-js falls back to pick_first and sends every call to one pod (see thickChannelOptions())',
+      );
+    }
+    this.poller = this.target.literal ? null : this.createPoller(this.target, options);
+  }
+
+  static getDefaultAuthority(uri: GrpcUri): string {
+    return uri.path;
+  }
+
+  updateResolution(): void {
+    this.destroyed = false;
+    if (this.poller) {
+      this.poller.requestResolution();
+      return;
+    }
+    // An IP literal never changes: answer each request once, asynchronously.
+    if (this.literalPending) return;
+    this.literalPending = true;
+    setImmediate(() => {
+      this.literalPending = false;
+      if (!this.destroyed)
+        this.listener(endpointsValue([toEndpoint(this.target.literal!)]), NO_ATTRIBUTES, null, '');
+    });
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.poller?.destroy();
+  }
+
+  private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
+    const conf = readResolvConf(options.resolvConfPath);
+    const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : conf.nameservers;
+    const querier = new NodeDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
+    const candidates = candidateNames(target.name, target.absolute, conf);
+    const via = target.dnsServer
+      ? formatHostPort(target.dnsServer)
+      : `system DNS ${querier.servers().join(', ')}`;
+    return new DnsPoller({
+      options,
+      describe: `${target.name} (via ${via})`,
+      lookup: () => lookupEndpoints(querier, candidates, target.port, options.addressFamily),
+      cancel: () => querier.cancel(),
+      onResolution: (resolution) => this.report(resolution),
+      clock: systemClock,
+      random: Math.random,
+      logger: log,
+    });
+  }
+
+  private report(resolution: Resolution): void {
+    switch (resolution.kind) {
+      case 'endpoints':
+        this.listener(
+          endpointsValue(resolution.endpoints.map(toEndpoint)),
+          NO_ATTRIBUTES,
+          null,
+          resolution.note,
+        );
+        break;
+      case 'empty':
+        this.listener(endpointsValue([]), NO_ATTRIBUTES, null, resolution.message);
+        break;
+      case 'error':
+        this.listener(unavailableError(resolution.message), NO_ATTRIBUTES, null, resolution.message);
+        break;
+    }
+  }
+}
+
+function toEndpoint({ host, port }: HostAndPort): Endpoint {
+  return { addresses: [{ host, port }] };
+}

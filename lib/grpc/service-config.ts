@@ -1,0 +1,62 @@
+import { ThickConfigError } from '../config/errors.js';
+import { isPolicyRegistered, parseLoadBalancingConfig } from './adapter.js';
+
+const PICK_FIRST = 'pick_first';
+
+/**
+ * Checks `grpc.service_config` the way the channel will read it, but loudly: grpc-js skips an
+ * entry it cannot parse and silently falls back to pick_first (every call to one pod). Returns the
+ * name of the policy the channel will use.
+ */
+export function checkServiceConfig(serviceConfig: unknown): string {
+  if (serviceConfig === undefined) return PICK_FIRST;
+  if (typeof serviceConfig !== 'string') {
+    throw new ThickConfigError(
+      'grpc.service_config',
+      'channel option "grpc.service_config" must be a JSON string',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(serviceConfig);
+  } catch (error) {
+    throw new ThickConfigError(
+      'grpc.service_config',
+      `channel option "grpc.service_config" is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  const list = (parsed as { loadBalancingConfig?: unknown } | null)?.loadBalancingConfig;
+  if (list === undefined) return PICK_FIRST;
+  if (!Array.isArray(list)) {
+    throw new ThickConfigError(
+      'loadBalancingConfig',
+      '"loadBalancingConfig" must be an array of {"<policy>": {...}}',
+    );
+  }
+  for (const entry of list) {
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      Array.isArray(entry) ||
+      Object.keys(entry).length !== 1
+    ) {
+      throw new ThickConfigError(
+        'loadBalancingConfig',
+        `each loadBalancingConfig entry must be an object with exactly one key (the policy name), got ${JSON.stringify(entry)}`,
+      );
+    }
+    const name = Object.keys(entry)[0]!;
+    if (!isPolicyRegistered(name)) continue; // grpc-js skips unknown names; so do we
+    try {
+      parseLoadBalancingConfig(entry as Record<string, object>);
+    } catch (error) {
+      if (error instanceof ThickConfigError) throw error;
+      throw new ThickConfigError(
+        name,
+        `the "${name}" entry of loadBalancingConfig is invalid (${(error as Error).message}); grpc-js would silently ignore it and fall back to pick_first`,
+      );
+    }
+    return name;
+  }
+  return PICK_FIRST;
+}

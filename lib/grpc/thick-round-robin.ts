@@ -1,0 +1,195 @@
+import { type Clock, systemClock } from '../common/clock.js';
+import { ROUND_ROBIN_DEFAULTS } from '../config/defaults.js';
+import {
+  parseRoundRobinConfig,
+  type RoundRobinSettings,
+  renderRoundRobinConfig,
+  THICK_ROUND_ROBIN,
+} from '../config/policy.js';
+import { type Member, Membership } from '../membership/membership.js';
+import { RoundRobinCursor } from '../picking/round-robin.js';
+import {
+  type ChannelControlHelper,
+  type ChannelOptions,
+  ConnectivityState,
+  type Endpoint,
+  type LoadBalancer,
+  type PickArgs,
+  type Picker,
+  type PickResult,
+  queuePicker,
+  type StatusOr,
+  type TypedLoadBalancingConfig,
+  unavailablePicker,
+} from './adapter.js';
+import { EndpointChild, endpointKey } from './endpoint-child.js';
+import { log } from './log.js';
+
+export class ThickRoundRobinConfig implements TypedLoadBalancingConfig {
+  constructor(readonly settings: RoundRobinSettings = ROUND_ROBIN_DEFAULTS) {}
+
+  getLoadBalancerName(): string {
+    return THICK_ROUND_ROBIN;
+  }
+
+  toJsonObject(): object {
+    return { [THICK_ROUND_ROBIN]: renderRoundRobinConfig(this.settings) };
+  }
+
+  static createFromJson(json: unknown): ThickRoundRobinConfig {
+    return new ThickRoundRobinConfig(parseRoundRobinConfig(json));
+  }
+}
+
+type RrMember = Member<Endpoint, EndpointChild>;
+
+/** Round robin per call over the READY members; the cursor lives on the policy so rotation survives swaps. */
+class ThickRoundRobinPicker implements Picker {
+  constructor(
+    private readonly ready: readonly RrMember[],
+    private readonly cursor: RoundRobinCursor,
+  ) {}
+
+  pick(args: PickArgs): PickResult {
+    const member = this.ready[this.cursor.next(this.ready.length)]!;
+    return member.child.pick(args);
+  }
+}
+
+/**
+ * `thick_round_robin`: one LeafLoadBalancer (connection) per endpoint, kept across updates (a diff,
+ * not a rebuild), every endpoint kept connected, removed endpoints drained, and re-resolution
+ * asked for whenever an endpoint leaves READY.
+ */
+export class ThickRoundRobin implements LoadBalancer {
+  private settings: RoundRobinSettings = ROUND_ROBIN_DEFAULTS;
+  private readonly membership: Membership<Endpoint, EndpointChild>;
+  private readonly cursor = new RoundRobinCursor(Math.random);
+  private options: ChannelOptions = {};
+  private note = '';
+  private emptyMessage: string | null = null;
+  private paused = false;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly helper: ChannelControlHelper,
+    clock: Clock = systemClock,
+  ) {
+    const self = this;
+    this.membership = new Membership<Endpoint, EndpointChild>({
+      create: (key, endpoint) =>
+        new EndpointChild(key, endpoint, helper, this.options, this.note, (child, state, error) =>
+          this.onChildState(child, state, error),
+        ),
+      get drainTimeoutMs() {
+        return self.settings.drainTimeoutMs;
+      },
+      clock,
+      logger: log,
+    });
+  }
+
+  updateAddressList(
+    endpoints: StatusOr<Endpoint[]>,
+    config: TypedLoadBalancingConfig,
+    options: ChannelOptions,
+    resolutionNote: string,
+  ): boolean {
+    if (!(config instanceof ThickRoundRobinConfig)) return false;
+    this.settings = config.settings;
+    if (!endpoints.ok) {
+      // Keep serving the endpoints we have; only a policy with none reports the error.
+      if (this.membership.active.size === 0) {
+        this.emptyMessage = endpoints.error.details;
+        this.updateAggregate();
+      }
+      return true;
+    }
+    this.options = options;
+    this.note = resolutionNote;
+    const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
+    this.paused = true;
+    const diff = this.membership.update(next);
+    for (const key of diff.added) {
+      const member = this.membership.active.get(key)!;
+      member.child.bind(this.membership, member);
+      member.child.startConnecting();
+    }
+    this.paused = false;
+    if (diff.added.length + diff.removed.length + diff.restored.length > 0) {
+      log.info(
+        `${THICK_ROUND_ROBIN}: ${this.membership.active.size} endpoint(s); added [${diff.added.join(', ')}], ` +
+          `removed [${diff.removed.join(', ')}]${diff.restored.length ? `, back [${diff.restored.join(', ')}]` : ''}`,
+      );
+    }
+    this.emptyMessage =
+      next.size === 0 ? resolutionNote || `${THICK_ROUND_ROBIN}: the resolver returned no endpoints` : null;
+    this.updateAggregate();
+    return true;
+  }
+
+  exitIdle(): void {
+    for (const member of this.membership.active.values()) {
+      if (member.child.state === ConnectivityState.IDLE) member.child.exitIdle();
+    }
+  }
+
+  resetBackoff(): void {
+    // Each leaf's pick_first owns its reconnect back-off; there is none at this level.
+  }
+
+  destroy(): void {
+    this.membership.destroy();
+  }
+
+  getTypeName(): string {
+    return THICK_ROUND_ROBIN;
+  }
+
+  private onChildState(child: EndpointChild, previous: ConnectivityState, error: string | null): void {
+    const member = child.member;
+    if (!member) return;
+    if (error) this.lastError = error;
+    const state = child.state;
+    if (member.draining) {
+      if (state === ConnectivityState.TRANSIENT_FAILURE || state === ConnectivityState.IDLE) {
+        this.membership.connectionLost(member);
+      }
+      return;
+    }
+    // A pod going away (GOAWAY, reset) is usually a membership change: look now, not at the next poll.
+    if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
+      this.helper.requestReresolution();
+    }
+    this.updateAggregate();
+    // Round robin keeps every endpoint connected, so a pick never waits for a handshake.
+    if (state === ConnectivityState.IDLE) child.exitIdle();
+  }
+
+  private updateAggregate(): void {
+    if (this.paused) return;
+    const ready: RrMember[] = [];
+    let connecting = 0;
+    for (const member of this.membership.active.values()) {
+      const state = member.child.state;
+      if (state === ConnectivityState.READY) ready.push(member);
+      else if (state === ConnectivityState.CONNECTING || state === ConnectivityState.IDLE) connecting++;
+    }
+    const total = this.membership.active.size;
+    if (ready.length > 0) {
+      this.helper.updateState(ConnectivityState.READY, new ThickRoundRobinPicker(ready, this.cursor), null);
+    } else if (total === 0) {
+      if (this.emptyMessage === null) return; // nothing resolved yet: stay as we are
+      this.helper.updateState(
+        ConnectivityState.TRANSIENT_FAILURE,
+        unavailablePicker(this.emptyMessage),
+        this.emptyMessage,
+      );
+    } else if (connecting > 0) {
+      this.helper.updateState(ConnectivityState.CONNECTING, queuePicker(this), null);
+    } else {
+      const message = `${THICK_ROUND_ROBIN}: none of ${total} endpoint(s) is reachable; last error: ${this.lastError ?? 'unknown'}`;
+      this.helper.updateState(ConnectivityState.TRANSIENT_FAILURE, unavailablePicker(message), message);
+    }
+  }
+}

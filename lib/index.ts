@@ -1,0 +1,23 @@
+/** grpc-thick-client: thick-client load balancing for @grpc/grpc-js. */
+export type { Logger } from './common/logger.js';
+export {
+  type AddressFamily,
+  OPTION_PREFIX,
+  RESOLVER_DEFAULTS,
+  ROUND_ROBIN_DEFAULTS,
+} from './config/defaults.js';
+export { ThickConfigError, ThickTargetError } from './config/errors.js';
+export { THICK_ROUND_ROBIN } from './config/policy.js';
+export { RESOLVER_OPTION_NAMES } from './discovery/options.js';
+export { type DnsPollTarget, parseTargetString, SCHEME } from './discovery/target.js';
+export { SUPPORTED_GRPC_JS, ThickSetupError } from './grpc/adapter.js';
+export {
+  type DnsPollOptions,
+  type ExtraServiceConfig,
+  type ThickChannelOptions,
+  type ThickChannelOptionsInit,
+  type ThickRoundRobinOptions,
+  thickChannelOptions,
+} from './grpc/channel-options.js';
+export { setLogger } from './grpc/log.js';
+export { REGISTERED, type RegisterOptions, register } from './grpc/register.js';

@@ -1,0 +1,40 @@
+// The test command: compiles lib/ and test/ to build/ and runs every test file with `node --test`.
+// `node scripts/test.mjs unit` (or `integration`) runs one folder only.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv[2];
+
+rmSync(join(root, 'build'), { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+
+function collect(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...collect(path));
+    else if (entry.name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+const suites = only ? [only] : ['unit', 'integration', 'package'];
+const files = suites.flatMap((s) => {
+  try {
+    return collect(join(root, 'build/test', s));
+  } catch {
+    return [];
+  }
+});
+// Integration files each run a cluster bed of real processes; two at a time fits a 2-core machine.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);
