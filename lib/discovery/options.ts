@@ -76,6 +76,13 @@ export function parseResolverOptions(channelOptions: Readonly<Record<string, unk
     }
     parsed[spec.field] = spec.read(name, value);
   }
+  if (channelOptions[RESOLVER_OPTION_FOR_FIELD.minResolutionIntervalMs] === undefined) {
+    // The default floor follows a faster poll interval down rather than contradicting it.
+    parsed.minResolutionIntervalMs = Math.min(
+      RESOLVER_DEFAULTS.minResolutionIntervalMs,
+      parsed.pollIntervalMs as number,
+    );
+  }
   const options = parsed as unknown as ResolverOptions;
   if (options.minResolutionIntervalMs > options.pollIntervalMs) {
     throw new ThickConfigError(

@@ -15,8 +15,10 @@ export type Resolution =
 
 export interface PollerDeps {
   readonly options: ResolverOptions;
-  /** "echo.default.svc.cluster.local via 10.96.0.10:53", for messages. */
-  readonly describe: string;
+  /** The name as written in the target, for messages. */
+  readonly name: string;
+  /** The DNS server asked ("127.0.53.1:20053", "system DNS 10.96.0.10"), for messages. */
+  readonly server: string;
   readonly lookup: () => Promise<LookupOutcome>;
   /** Abandons a lookup in flight. */
   readonly cancel: () => void;
@@ -116,7 +118,7 @@ export class DnsPoller {
     try {
       outcome = await this.deps.lookup();
     } catch (error) {
-      outcome = { kind: 'failure', name: this.deps.describe, code: 'EUNKNOWN', message: String(error) };
+      outcome = { kind: 'failure', name: this.deps.name, code: 'EUNKNOWN', message: String(error) };
     }
     if (generation !== this.generation) return; // destroyed meanwhile
     this.inFlight = false;
@@ -127,18 +129,18 @@ export class DnsPoller {
   /** Applies one lookup outcome; returns the delay until the next query. */
   private handle(outcome: LookupOutcome): number {
     const now = this.deps.clock.now();
-    const { options, logger, describe } = this.deps;
+    const { options, logger, name, server } = this.deps;
     if (outcome.kind === 'failure') return this.handleFailure(outcome, now);
     if (this.failure) {
       const seconds = ((now - this.failure.since) / MS_PER_SECOND).toFixed(1);
       logger.info(
-        `DNS for ${describe} recovered after ${this.failure.count} failed queries over ${seconds}s`,
+        `DNS for ${name} via ${server} recovered after ${this.failure.count} failed queries over ${seconds}s`,
       );
       this.failure = null;
     }
     this.backoff.reset();
     if (outcome.kind === 'empty') {
-      const message = `DNS name ${outcome.names.join(', ')} has no endpoints (${outcome.reason} from ${describe})`;
+      const message = `DNS name ${outcome.names.join(', ')} has no endpoints (${outcome.reason} from ${server})`;
       if (this.lastGood?.key !== EMPTY_KEY + message) logger.warn(`${message}; calls fail with UNAVAILABLE`);
       this.lastGood = { endpoints: [], key: EMPTY_KEY + message, at: now, message };
       this.report({ kind: 'empty', message }, this.lastGood.key);
@@ -149,15 +151,15 @@ export class DnsPoller {
       if (ignored) logger.warn(`DNS answer for ${outcome.name} held unusable records, ignored: ${ignored}`);
       this.ignoredLogged = ignored;
     }
-    const note = `${outcome.endpoints.length} endpoint(s) from ${outcome.name} via ${describe}`;
+    const note = `${outcome.endpoints.length} endpoint(s) from ${outcome.name} via ${server}`;
     this.lastGood = { endpoints: outcome.endpoints, key: outcome.key, at: now, message: note };
     this.report({ kind: 'endpoints', endpoints: outcome.endpoints, note }, outcome.key);
     return nextPollDelay(options, outcome.ttlSeconds, this.deps.random);
   }
 
   private handleFailure(outcome: Extract<LookupOutcome, { kind: 'failure' }>, now: number): number {
-    const { options, logger, describe } = this.deps;
-    const what = `DNS lookup of ${outcome.name} via ${describe} failed (${outcome.code}: ${outcome.message})`;
+    const { options, logger, name, server } = this.deps;
+    const what = `DNS lookup of ${outcome.name} via ${server} failed (${outcome.code}: ${outcome.message})`;
     const good = this.lastGood;
     if (!this.failure) {
       this.failure = { since: now, count: 0 };

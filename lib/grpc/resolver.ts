@@ -80,12 +80,13 @@ export class DnsPollResolver implements Resolver {
     const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : conf.nameservers;
     const querier = new NodeDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
     const candidates = candidateNames(target.name, target.absolute, conf);
-    const via = target.dnsServer
+    const server = target.dnsServer
       ? formatHostPort(target.dnsServer)
       : `system DNS ${querier.servers().join(', ')}`;
     return new DnsPoller({
       options,
-      describe: `${target.name} (via ${via})`,
+      name: target.name,
+      server,
       lookup: () => lookupEndpoints(querier, candidates, target.port, options.addressFamily),
       cancel: () => querier.cancel(),
       onResolution: (resolution) => this.report(resolution),

@@ -47,7 +47,8 @@ class Harness {
     };
     this.poller = new DnsPoller({
       options: parseResolverOptions({ 'grpc-thick.poll_jitter': 0, ...options }),
-      describe: 'echo.ns.svc.cluster.local (via 10.96.0.10:53)',
+      name: 'echo.ns.svc.cluster.local',
+      server: '10.96.0.10:53',
       lookup: () => this.lookup(),
       cancel: () => {
         this.cancels++;

@@ -1,0 +1,295 @@
+// The grpc-js glue end to end, fast: the dns-poll resolver and thick_round_robin in real channels,
+// against the in-process DNS server and in-process Echo servers. The cluster bed scenarios (real
+// pod processes, dnsmasq) live in scenarios-*.test.ts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { register, ThickConfigError, ThickTargetError, thickChannelOptions } from '../../lib/index.js';
+import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
+import { EchoServers, echoClient, sleep, waitFor } from '../helpers/echo-servers.js';
+
+const PORT = 40000 + (process.pid % 5000);
+const BLOCK = `127.0.${10 + (process.pid % 200)}`;
+const addr = (n: number) => `${BLOCK}.${n}:${PORT}`;
+const ip = (n: number) => `${BLOCK}.${n}`;
+const FAST = { pollIntervalMs: 300, minResolutionIntervalMs: 100 };
+
+const logs: string[] = [];
+let dns: InProcessDnsServer;
+const servers = new EchoServers();
+
+async function publish(name: string, hosts: number[]): Promise<void> {
+  await dns.publish(
+    hosts.map((n) => ({ type: 'A' as const, name: `${name}.default.svc.cluster.local`, address: ip(n) })),
+  );
+}
+const target = (name: string) => `dns-poll://${dns.address}/${name}.default.svc.cluster.local:${PORT}`;
+
+before(async () => {
+  register({
+    grpc,
+    logger: { warn: (m) => logs.push(`warn ${m}`), info: (m) => logs.push(`info ${m}`), debug: () => {} },
+  });
+  dns = await InProcessDnsServer.start();
+  for (let n = 1; n <= 9; n++) await servers.start(addr(n));
+});
+
+after(async () => {
+  await servers.stopAll();
+  await dns?.close();
+});
+
+describe('thick_round_robin through a real channel', () => {
+  it('spreads calls evenly, selected by the helper and by the raw string alike', async () => {
+    await publish('even', [1, 2, 3]);
+    for (const options of [
+      thickChannelOptions({ dns: FAST }),
+      { 'grpc.service_config': '{"loadBalancingConfig":[{"thick_round_robin":{}}]}' },
+    ]) {
+      const client = echoClient(target('even'), options);
+      await client.call();
+      await sleep(200); // let every endpoint connect
+      const counts = await client.count(30);
+      client.close();
+      assert.deepEqual(
+        Object.keys(counts).sort(),
+        [addr(1), addr(2), addr(3)].sort(),
+        JSON.stringify(counts),
+      );
+      const values = Object.values(counts);
+      assert.ok(Math.max(...values) - Math.min(...values) <= 1, JSON.stringify(counts));
+    }
+  });
+
+  it('adds a new endpoint without touching the connections of the others', async () => {
+    await publish('diff', [4, 5]);
+    const client = echoClient(target('diff'), {
+      ...thickChannelOptions({ dns: FAST }),
+      'grpc.use_local_subchannel_pool': 1,
+    });
+    await client.call();
+    await sleep(200);
+    const before4 = servers.connections.get(addr(4));
+    const before5 = servers.connections.get(addr(5));
+    await publish('diff', [4, 5, 6]);
+    assert.ok(
+      await waitFor(async () => (await client.count(3))[addr(6)] !== undefined, 3000),
+      'new endpoint used',
+    );
+    await publish('diff', [5, 6]);
+    await sleep(600);
+    await client.count(10);
+    client.close();
+    assert.equal(
+      servers.connections.get(addr(4)),
+      before4,
+      'no reconnection to the endpoint that was removed later',
+    );
+    assert.equal(servers.connections.get(addr(5)), before5, 'no reconnection to the endpoint that stayed');
+    assert.equal(servers.connections.get(addr(6)), 1, 'one connection to the new endpoint');
+  });
+
+  it('lets a removed endpoint finish its calls in flight, and sends it no new ones', async () => {
+    await publish('drain', [7, 8]);
+    const client = echoClient(target('drain'), thickChannelOptions({ dns: FAST }));
+    await client.count(4);
+    servers.behaviour.set(addr(7), { kind: 'slow', ms: 800 });
+    const slow = [client.call(5000), client.call(5000)];
+    await publish('drain', [8]);
+    await sleep(500);
+    const callsTo7 = servers.calls.get(addr(7));
+    const results = await Promise.allSettled(slow);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+      'calls in flight on the removed endpoint finish',
+    );
+    const after = await client.count(10);
+    assert.deepEqual(after, { [addr(8)]: 10 });
+    assert.equal(servers.calls.get(addr(7)), callsTo7, 'no new call to the removed endpoint');
+    servers.behaviour.delete(addr(7));
+    client.close();
+  });
+
+  it('fails fast with UNAVAILABLE naming the DNS name at zero endpoints, and recovers', async () => {
+    await publish('zero', [9]);
+    const client = echoClient(target('zero'), thickChannelOptions({ dns: FAST }));
+    await client.call();
+    await publish('zero', []);
+    assert.ok(
+      await waitFor(async () => {
+        const started = Date.now();
+        try {
+          await client.call(3000);
+          return false;
+        } catch (error) {
+          const e = error as grpc.ServiceError;
+          return (
+            e.code === grpc.status.UNAVAILABLE &&
+            /zero\.default\.svc\.cluster\.local has no endpoints/.test(e.details) &&
+            e.details.includes(dns.address) &&
+            Date.now() - started < 1000
+          );
+        }
+      }, 3000),
+      'fast UNAVAILABLE naming the name and the DNS server',
+    );
+    await publish('zero', [9]);
+    assert.ok(await waitFor(async () => (await client.count(1))[addr(9)] === 1, 3000), 'recovers');
+    client.close();
+  });
+
+  it('asks for re-resolution at once when an endpoint drops, instead of waiting for the next poll', async () => {
+    await servers.start(addr(20));
+    await publish('drop', [20, 1]);
+    const client = echoClient(target('drop'), thickChannelOptions({ dns: { pollIntervalMs: 20000 } }));
+    await client.count(4);
+    await sleep(1100); // past the 1 s floor since the first query
+    dns.clearQueries();
+    await servers.stop(addr(20));
+    assert.ok(
+      await waitFor(() => dns.queries.some((q) => q.name.startsWith('drop.')), 3000),
+      'a query right after the drop, long before the 20 s poll',
+    );
+    client.close();
+  });
+
+  it('works as the child of grpc-js outlier_detection', async () => {
+    await publish('od', [1, 2, 3]);
+    servers.behaviour.set(addr(3), { kind: 'fail', code: grpc.status.INTERNAL });
+    const serviceConfig = {
+      loadBalancingConfig: [
+        {
+          outlier_detection: {
+            interval: { seconds: 0, nanos: 300_000_000 },
+            base_ejection_time: { seconds: 30, nanos: 0 },
+            max_ejection_percent: 50,
+            failure_percentage_ejection: {
+              threshold: 50,
+              enforcement_percentage: 100,
+              minimum_hosts: 3,
+              request_volume: 3,
+            },
+            child_policy: [{ thick_round_robin: {} }],
+          },
+        },
+      ],
+    };
+    const client = echoClient(target('od'), {
+      'grpc.service_config': JSON.stringify(serviceConfig),
+      'grpc-thick.poll_interval_ms': 300,
+    });
+    const first = await client.count(30);
+    await sleep(700);
+    const later = await client.count(30);
+    client.close();
+    servers.behaviour.delete(addr(3));
+    assert.ok(
+      (first['ERR:INTERNAL'] ?? 0) > 0,
+      `the failing endpoint was used at first: ${JSON.stringify(first)}`,
+    );
+    assert.deepEqual(
+      Object.keys(later).sort(),
+      [addr(1), addr(2)].sort(),
+      `then ejected: ${JSON.stringify(later)}`,
+    );
+  });
+
+  it('serves an IP literal target without DNS', async () => {
+    const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
+    assert.deepEqual(await client.count(3), { [addr(1)]: 3 });
+    client.close();
+  });
+
+  it('warns when a dns-poll target is used without a thick policy', () => {
+    const client = echoClient(`dns-poll://${dns.address}/nopolicy.default.svc.cluster.local:1`, {});
+    client.close();
+    assert.ok(logs.some((l) => /nopolicy.*without a thick_\* policy.*pick_first/.test(l)));
+  });
+});
+
+describe('clear errors from new Client()', () => {
+  const cases: [string, grpc.ChannelOptions, RegExp][] = [
+    [
+      'a bad policy field in a raw string',
+      { 'grpc.service_config': '{"loadBalancingConfig":[{"thick_round_robin":{"drain_timeout":30}}]}' },
+      /thick_round_robin\.drain_timeout must be a duration/,
+    ],
+    [
+      'an unknown policy field',
+      { 'grpc.service_config': '{"loadBalancingConfig":[{"thick_round_robin":{"drain":"1s"}}]}' },
+      /unknown field "drain"/,
+    ],
+    [
+      'a mistyped option',
+      { 'grpc-thick.poll_intervall_ms': 100 },
+      /unknown channel option "grpc-thick.poll_intervall_ms"/,
+    ],
+    [
+      'a wrong option value',
+      { 'grpc-thick.poll_interval_ms': '5s' },
+      /grpc-thick.poll_interval_ms must be an integer/,
+    ],
+    [
+      'an outlier_detection config grpc-js would drop',
+      {
+        'grpc.service_config':
+          '{"loadBalancingConfig":[{"outlier_detection":{"interval":"1s","child_policy":[{"thick_round_robin":{}}]}}]}',
+      },
+      /"outlier_detection" entry of loadBalancingConfig is invalid.*fall back to pick_first/,
+    ],
+  ];
+  for (const [what, options, message] of cases) {
+    it(`throws ThickConfigError for ${what}`, () => {
+      assert.throws(
+        () => echoClient('dns-poll:///echo.default.svc.cluster.local:50051', options),
+        (e: unknown) => e instanceof ThickConfigError && message.test(e.message),
+      );
+    });
+  }
+
+  it('throws ThickTargetError for a malformed target', () => {
+    assert.throws(
+      () => echoClient('dns-poll://kube-dns/echo:50051', thickChannelOptions()),
+      (e: unknown) => e instanceof ThickTargetError && /must be an IPv4 address/.test(e.message),
+    );
+  });
+
+  it('the helper names the bad field', () => {
+    assert.throws(
+      () => thickChannelOptions({ dns: { pollIntervalMs: 10 } }),
+      /grpc-thick.poll_interval_ms must be an integer/,
+    );
+    assert.throws(
+      () => thickChannelOptions({ roundRobin: { drainTimeoutMs: -1 } }),
+      /roundRobin.drainTimeoutMs/,
+    );
+    assert.throws(
+      () => thickChannelOptions({ dns: { pollEvery: 1 } as never }),
+      /unknown field "dns.pollEvery"/,
+    );
+  });
+});
+
+describe('resources', () => {
+  const counted = ['TCPSocketWrap', 'UDPWrap', 'Timeout', 'GetAddrInfoReqWrap', 'QueryReqWrap'];
+  const snapshot = () =>
+    process
+      .getActiveResourcesInfo()
+      .filter((r) => counted.includes(r))
+      .sort()
+      .join(',');
+
+  it('leaves no timer or socket behind after the channel closes', async () => {
+    await publish('leak', [1, 2]);
+    await sleep(100);
+    const baseline = snapshot();
+    const client = echoClient(target('leak'), thickChannelOptions({ dns: FAST }));
+    await client.count(10);
+    await sleep(700); // a few polls
+    assert.notEqual(snapshot(), baseline, 'the check can see our sockets and timers');
+    client.close();
+    const clean = await waitFor(() => snapshot() === baseline, 3000);
+    assert.ok(clean, `left behind: ${snapshot()} (baseline ${baseline})`);
+  });
+});
