@@ -22,14 +22,18 @@ function grpcJsPackage(): { version: string; path: string } {
   return { version: (require(path) as { version: string }).version, path };
 }
 
-export const grpcJs = grpcJsPackage();
-if (!SUPPORTED_MINOR.test(grpcJs.version)) {
+/** Throws a ThickSetupError unless `version` is a grpc-js release this SDK was built for. */
+export function assertSupportedGrpcJs(version: string, path: string): void {
+  if (SUPPORTED_MINOR.test(version)) return;
   throw new ThickSetupError(
-    `found @grpc/grpc-js ${grpcJs.version} at ${grpcJs.path}, but this version of grpc-thick-client needs ${SUPPORTED_GRPC_JS} ` +
+    `found @grpc/grpc-js ${version} at ${path}, but this version of grpc-thick-client needs ${SUPPORTED_GRPC_JS} ` +
       "(it uses grpc-js's experimental plug-in API, which changes in every minor version). " +
       'Install @grpc/grpc-js@~1.14 in your app, or a grpc-thick-client release made for your grpc-js.',
   );
 }
+
+export const grpcJs = grpcJsPackage();
+assertSupportedGrpcJs(grpcJs.version, grpcJs.path);
 
 const x = grpc.experimental;
 

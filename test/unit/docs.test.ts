@@ -39,8 +39,10 @@ describe('docs match the defaults in code', () => {
 
   it('every documented grpc-thick option exists', () => {
     for (const file of ['docs/configuration.md', 'README.md']) {
-      const mentioned = read(file).match(new RegExp(`${OPTION_PREFIX.replace('.', '\\.')}[a-z_]+`, 'g')) ?? [];
-      for (const name of mentioned) assert.ok(RESOLVER_OPTION_NAMES.includes(name), `${file} mentions unknown ${name}`);
+      const mentioned =
+        read(file).match(new RegExp(`${OPTION_PREFIX.replace('.', '\\.')}[a-z_]+`, 'g')) ?? [];
+      for (const name of mentioned)
+        assert.ok(RESOLVER_OPTION_NAMES.includes(name), `${file} mentions unknown ${name}`);
     }
   });
 });

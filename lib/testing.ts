@@ -1,0 +1,48 @@
+// grpc-thick-client/testing: the local cluster bed (a Kubernetes namespace on one Linux machine)
+// for integration tests, demos and users' own tests.
+
+export type { ClusterEvent, ClusterEventKind } from './testing/cluster/events.js';
+export { formatEvents } from './testing/cluster/events.js';
+export type {
+  DeletePodOptions,
+  LocalClusterOptions,
+  RollingUpdateOptions,
+  ScaleOptions,
+} from './testing/cluster/options.js';
+export type { AddPodOptions, LocalPod, PodState } from './testing/cluster/pod.js';
+export { dashedTarget, serviceRecords, srvWeight } from './testing/cluster/records.js';
+export type { PodRef } from './testing/cluster.js';
+export { LOCAL_CLUSTER_DEFAULTS, LocalCluster } from './testing/cluster.js';
+export type { ClusterDnsOptions, DnsBackendChoice } from './testing/dns/backends.js';
+export { isDnsmasqAvailable, resolveDnsBackend, startClusterDns } from './testing/dns/backends.js';
+export type { DnsmasqOptions } from './testing/dns/dnsmasq-server.js';
+export { DnsmasqServer, findDnsmasq } from './testing/dns/dnsmasq-server.js';
+export type { InProcessDnsOptions } from './testing/dns/inprocess-server.js';
+export { InProcessDnsServer } from './testing/dns/inprocess-server.js';
+export type { ProbeResult } from './testing/dns/net.js';
+export { probeDns } from './testing/dns/net.js';
+export type {
+  AaaaRecord,
+  ARecord,
+  ClusterDns,
+  DnsBackendKind,
+  DnsFault,
+  DnsQueryLogEntry,
+  DnsRcodeName,
+  DnsRecord,
+  SrvRecord,
+} from './testing/dns/types.js';
+export type { EchoCallOptions, EchoClient, EchoReply } from './testing/echo-client.js';
+export { makeEchoClient } from './testing/echo-client.js';
+export type {
+  LoadCall,
+  LoadCallContext,
+  LoadCallRecord,
+  LoadResults,
+  LoadStartOptions,
+  PodLoadStats,
+} from './testing/load.js';
+export { failureCode, LoadGenerator } from './testing/load.js';
+export type { PodExit } from './testing/pod/pod-process.js';
+export type { PodMode, PodStats, SigtermBehaviour } from './testing/pod/protocol.js';
+export { findProtosDir } from './testing/protos.js';

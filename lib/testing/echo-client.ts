@@ -1,0 +1,68 @@
+// A grpc-js client for the bed's Echo service (protos/echo.proto), for tests and demos.
+import * as grpc from '@grpc/grpc-js';
+import { loadTestingProtos } from './protos.js';
+
+export interface EchoReply {
+  readonly pod: string;
+  readonly address: string;
+  readonly message: string;
+}
+
+export interface EchoCallOptions {
+  readonly message?: string;
+  readonly signal?: AbortSignal;
+  readonly metadata?: grpc.Metadata;
+  /** Passed to the call as-is (e.g. waitForReady). */
+  readonly callOptions?: Omit<grpc.CallOptions, 'deadline'>;
+}
+
+export interface EchoClient {
+  readonly client: grpc.Client;
+  /** One Echo call with a deadline `deadlineMs` from now; rejects with the grpc ServiceError. */
+  call(deadlineMs: number, options?: EchoCallOptions): Promise<EchoReply>;
+  close(): void;
+}
+
+interface EchoStub extends grpc.Client {
+  Echo(
+    request: { message: string },
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: EchoReply) => void,
+  ): grpc.ClientUnaryCall;
+}
+
+/** `target` is any grpc-js target: "ipv4:///127.1.2.3:50051", a cluster's target('dns-poll'), ... */
+export function makeEchoClient(
+  target: string,
+  channelOptions: grpc.ChannelOptions = {},
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): EchoClient {
+  const { EchoClient: Ctor } = loadTestingProtos();
+  const client = new Ctor(target, credentials, channelOptions) as unknown as EchoStub;
+  return {
+    client,
+    call(deadlineMs, options = {}) {
+      return new Promise<EchoReply>((resolve, reject) => {
+        let call: grpc.ClientUnaryCall | undefined;
+        const cancel = (): void => call?.cancel();
+        call = client.Echo(
+          { message: options.message ?? '' },
+          options.metadata ?? new grpc.Metadata(),
+          { ...options.callOptions, deadline: Date.now() + deadlineMs },
+          (error, response) => {
+            options.signal?.removeEventListener('abort', cancel);
+            if (error) reject(error);
+            else if (!response) reject(new Error('Echo returned no response'));
+            else resolve({ pod: response.pod, address: response.address, message: response.message });
+          },
+        );
+        if (options.signal?.aborted) cancel();
+        else options.signal?.addEventListener('abort', cancel, { once: true });
+      });
+    },
+    close() {
+      client.close();
+    },
+  };
+}

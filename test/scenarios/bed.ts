@@ -1,0 +1,68 @@
+// What the scenario tests share: a bed, the SDK's client and the stock grpc-js client beside it,
+// steady load through each, and the SDK's log lines.
+import * as grpc from '@grpc/grpc-js';
+import { register, thickChannelOptions } from '../../lib/index.js';
+import type { LocalClusterOptions } from '../../lib/testing/cluster/options.js';
+import { LocalCluster } from '../../lib/testing/cluster.js';
+import { type EchoClient, makeEchoClient } from '../../lib/testing/echo-client.js';
+import { LoadGenerator, type LoadResults } from '../../lib/testing/load.js';
+
+/** Poll interval used by the scenarios: short so the suite stays fast; the logic scales with it. */
+export const POLL_MS = 1000;
+export const JITTER = 0.1;
+export const TTL_SECONDS = 1;
+export const RATE = 100;
+export const DEADLINE_MS = 2000;
+
+export const logs: { level: 'warn' | 'info'; message: string; at: number }[] = [];
+
+export function registerForTests(): void {
+  register({
+    grpc,
+    logger: {
+      warn: (message) => logs.push({ level: 'warn', message, at: Date.now() }),
+      info: (message) => logs.push({ level: 'info', message, at: Date.now() }),
+      debug: () => {},
+    },
+  });
+}
+
+export async function startBed(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  return LocalCluster.start({ ttlSeconds: TTL_SECONDS, srv: false, ...options });
+}
+
+export function thickClient(cluster: LocalCluster): EchoClient {
+  return makeEchoClient(
+    cluster.target('dns-poll'),
+    thickChannelOptions({ dns: { pollIntervalMs: POLL_MS, pollJitter: JITTER } }),
+  );
+}
+
+/** Stock grpc-js as its docs suggest for a headless Service: dns: + round_robin. */
+export function stockClient(cluster: LocalCluster): EchoClient {
+  return makeEchoClient(cluster.target('dns'), {
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  });
+}
+
+/** Steady open-loop load through one client. */
+export function load(client: EchoClient, ratePerSecond = RATE): LoadGenerator {
+  const generator = new LoadGenerator(({ deadlineMs, signal }) => client.call(deadlineMs, { signal }));
+  generator.start({ ratePerSecond, deadlineMs: DEADLINE_MS });
+  return generator;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A one-line summary for assertion messages. */
+export function summary(r: LoadResults): string {
+  const perPod = Object.entries(r.perPod)
+    .map(([pod, s]) => `${pod}:${s.calls}`)
+    .join(' ');
+  const failures = Object.entries(r.failuresByCode)
+    .map(([code, f]) => `${code}×${f.count} (${f.samples[0] ?? ''})`)
+    .join('; ');
+  return `total ${r.total}, failures ${r.failures} ${failures} | ${perPod}`;
+}
