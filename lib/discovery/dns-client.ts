@@ -1,4 +1,5 @@
 import { promises as dns } from 'node:dns';
+import { ThickConfigError } from '../config/errors.js';
 import type { AddressRecord, Family, QueryResult } from './answer.js';
 import type { DnsQuerier } from './lookup.js';
 
@@ -8,7 +9,15 @@ export class NodeDnsQuerier implements DnsQuerier {
 
   constructor(servers: readonly string[], timeoutMs: number, tries: number) {
     this.resolver = new dns.Resolver({ timeout: timeoutMs, tries });
-    if (servers.length > 0) this.resolver.setServers([...servers]);
+    if (servers.length === 0) return;
+    try {
+      this.resolver.setServers([...servers]);
+    } catch (error) {
+      throw new ThickConfigError(
+        'dns servers',
+        `cannot use DNS server(s) ${servers.join(', ')}: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** The servers actually asked, for log and error messages. */

@@ -1,4 +1,5 @@
 import { systemClock } from '../common/clock.js';
+import { RESOLVER_DEFAULTS } from '../config/defaults.js';
 import { NodeDnsQuerier } from '../discovery/dns-client.js';
 import { lookupEndpoints } from '../discovery/lookup.js';
 import { parseResolverOptions, type ResolverOptions } from '../discovery/options.js';
@@ -77,7 +78,9 @@ export class DnsPollResolver implements Resolver {
 
   private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
     const conf = readResolvConf(options.resolvConfPath);
-    const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : conf.nameservers;
+    // c-ares already reads the system resolv.conf; another file's nameservers must be set explicitly.
+    const ownConf = options.resolvConfPath !== RESOLVER_DEFAULTS.resolvConfPath;
+    const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : ownConf ? conf.nameservers : [];
     const querier = new NodeDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
     const candidates = candidateNames(target.name, target.absolute, conf);
     const server = target.dnsServer

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { isPidAlive } from '../../lib/testing/processes.js';
+import { loadTestingProtos } from '../../lib/testing/protos.js';
 import {
   type ClusterEvent,
   DnsmasqServer,
@@ -20,6 +21,15 @@ const PRESTOP_MS = 800;
 const DEADLINE_MS = 2000;
 const SHORT_DEADLINE_MS = 300;
 const DNS_POLL_MS = 20;
+
+interface HealthStub extends grpc.Client {
+  Check(
+    request: { service: string },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
+  ): grpc.ClientUnaryCall;
+  Watch(request: { service: string }): grpc.ClientReadableStream<{ status: string }>;
+}
 
 function index(events: readonly ClusterEvent[], match: (e: ClusterEvent) => boolean, what: string): number {
   const i = events.findIndex(match);
@@ -180,12 +190,38 @@ describe('LocalCluster pod lifecycle', () => {
     assert.equal(stats.inFlight, 0);
   });
 
-  it('setHealth flips the health service status', async () => {
+  it('setHealth flips Health Check and Watch for "" and the Echo service', async () => {
     const pod = cluster.activePods[1] as LocalPod;
-    await cluster.setHealth(pod, false);
-    assert.equal((await cluster.stats(pod)).serving, false);
-    await cluster.setHealth(pod, true);
-    assert.equal((await cluster.stats(pod)).serving, true);
+    const { HealthClient } = loadTestingProtos();
+    const target = `ipv4:///${pod.address}`;
+    const health = new HealthClient(target, grpc.credentials.createInsecure()) as unknown as HealthStub;
+    const check = (service: string): Promise<string> =>
+      new Promise((resolve) => {
+        health.Check({ service }, { deadline: Date.now() + DEADLINE_MS }, (error, response) =>
+          resolve(error ? `error ${grpc.status[error.code]}` : String(response?.status)),
+        );
+      });
+    const watched: string[] = [];
+    const watch = health.Watch({ service: '' });
+    watch.on('data', (r: { status: string }) => watched.push(r.status));
+    watch.on('error', () => undefined);
+    try {
+      assert.equal(await check(''), 'SERVING');
+      assert.equal(await check('grpc_thick_client.testing.Echo'), 'SERVING');
+      assert.equal(await check('no.such.Service'), 'error NOT_FOUND');
+      await cluster.setHealth(pod, false);
+      assert.equal(await check(''), 'NOT_SERVING');
+      assert.equal(await check('grpc_thick_client.testing.Echo'), 'NOT_SERVING');
+      assert.equal((await cluster.stats(pod)).serving, false);
+      await cluster.setHealth(pod, true);
+      assert.equal(await check(''), 'SERVING');
+      const deadline = Date.now() + DEADLINE_MS;
+      while (watched.length < 3 && Date.now() < deadline) await sleep(DNS_POLL_MS);
+      assert.deepEqual(watched, ['SERVING', 'NOT_SERVING', 'SERVING']);
+    } finally {
+      watch.cancel();
+      health.close();
+    }
   });
 
   it('LoadGenerator through makeEchoClient counts calls per pod', async () => {

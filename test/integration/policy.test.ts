@@ -2,6 +2,9 @@
 // against the in-process DNS server and in-process Echo servers. The cluster bed scenarios (real
 // pod processes, dnsmasq) live in scenarios-*.test.ts.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { register, ThickConfigError, ThickTargetError, thickChannelOptions } from '../../lib/index.js';
@@ -193,6 +196,23 @@ describe('thick_round_robin through a real channel', () => {
       [addr(1), addr(2)].sort(),
       `then ejected: ${JSON.stringify(later)}`,
     );
+  });
+
+  it('applies the resolv.conf search list to a short name, as in a pod', async () => {
+    const conf = join(mkdtempSync(join(tmpdir(), 'resolv-')), 'resolv.conf');
+    writeFileSync(
+      conf,
+      'search default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n',
+    );
+    await publish('short', [2]);
+    dns.clearQueries();
+    const client = echoClient(
+      `dns-poll://${dns.address}/short:${PORT}`,
+      thickChannelOptions({ dns: { resolvConfPath: conf } }),
+    );
+    assert.deepEqual(await client.count(2), { [addr(2)]: 2 });
+    client.close();
+    assert.equal(dns.queries[0]?.name, 'short.default.svc.cluster.local');
   });
 
   it('serves an IP literal target without DNS', async () => {

@@ -28,7 +28,9 @@ export function registerForTests(): void {
 }
 
 export async function startBed(options: LocalClusterOptions = {}): Promise<LocalCluster> {
-  return LocalCluster.start({ ttlSeconds: TTL_SECONDS, srv: false, ...options });
+  const cluster = await LocalCluster.start({ ttlSeconds: TTL_SECONDS, srv: false, ...options });
+  console.log(`local cluster bed: DNS served by ${cluster.dnsKind} on ${cluster.dnsServer}`);
+  return cluster;
 }
 
 export function thickClient(cluster: LocalCluster): EchoClient {

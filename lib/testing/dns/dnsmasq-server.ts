@@ -8,8 +8,9 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registerChild, waitForExit } from '../processes.js';
+import { DnsmasqQueryLog } from './dnsmasq-log.js';
 import { DNS_NET_DEFAULTS, formatAddress, pickFreeDnsPort, probeDns } from './net.js';
-import type { ClusterDns, DnsFault, DnsQueryLogEntry, DnsRcodeName, DnsRecord, SrvRecord } from './types.js';
+import type { ClusterDns, DnsFault, DnsQueryLogEntry, DnsRecord, SrvRecord } from './types.js';
 import { formatFault } from './types.js';
 import { normalizeName } from './zone.js';
 
@@ -61,19 +62,6 @@ export interface DnsmasqOptions {
   readonly log?: (line: string) => void;
 }
 
-interface MutableQuery {
-  time: number;
-  name: string;
-  type: string;
-  transport: undefined;
-  rcode: DnsRcodeName | undefined;
-  answers: undefined;
-  truncated: boolean;
-}
-
-const QUERY_LINE = /query\[(\w+)\] (\S+) from (\S+)/;
-const REPLY_LINE = / is (\S+)/;
-
 export class DnsmasqServer implements ClusterDns {
   readonly kind = 'dnsmasq' as const;
   readonly host: string;
@@ -87,8 +75,10 @@ export class DnsmasqServer implements ClusterDns {
   private records: readonly DnsRecord[] = [];
   private srvKey = '';
   private currentFault: DnsFault = 'none';
-  private readonly log: MutableQuery[] = [];
-  private pendingReply: MutableQuery | undefined;
+  private readonly log = new DnsmasqQueryLog(
+    DNSMASQ_DEFAULTS.probeSourceHost,
+    DNSMASQ_DEFAULTS.maxLoggedQueries,
+  );
   private stderrTail: string[] = [];
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -142,7 +132,7 @@ export class DnsmasqServer implements ClusterDns {
   }
 
   get queries(): readonly DnsQueryLogEntry[] {
-    return this.log;
+    return this.log.entries;
   }
 
   /** The pid of the running dnsmasq (undefined while down). */
@@ -151,7 +141,7 @@ export class DnsmasqServer implements ClusterDns {
   }
 
   clearQueries(): void {
-    this.log.length = 0;
+    this.log.clear();
   }
 
   private get hostsDir(): string {
@@ -371,32 +361,7 @@ export class DnsmasqServer implements ClusterDns {
     this.logLine?.(line);
     this.stderrTail.push(line);
     if (this.stderrTail.length > DNSMASQ_DEFAULTS.stderrTailLines) this.stderrTail.shift();
-    const query = QUERY_LINE.exec(line);
-    if (query) {
-      const [, type = '', name = '', from = ''] = query;
-      this.pendingReply = undefined;
-      if (from === DNSMASQ_DEFAULTS.probeSourceHost) return;
-      const entry: MutableQuery = {
-        time: Date.now(),
-        name,
-        type,
-        transport: undefined,
-        rcode: undefined,
-        answers: undefined,
-        truncated: false,
-      };
-      this.log.push(entry);
-      if (this.log.length > DNSMASQ_DEFAULTS.maxLoggedQueries) this.log.splice(0, this.log.length / 2);
-      this.pendingReply = entry;
-      return;
-    }
-    const reply = REPLY_LINE.exec(line);
-    if (reply && this.pendingReply) {
-      const value = reply[1] ?? '';
-      this.pendingReply.rcode =
-        value === 'NXDOMAIN' || value === 'REFUSED' || value === 'SERVFAIL' ? value : 'NOERROR';
-      this.pendingReply = undefined;
-    }
+    this.log.parse(line);
   }
 }
 
