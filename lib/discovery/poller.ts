@@ -158,7 +158,7 @@ export class DnsPoller {
   }
 
   private handleFailure(outcome: Extract<LookupOutcome, { kind: 'failure' }>, now: number): number {
-    const { options, logger, name, server } = this.deps;
+    const { options, logger, server } = this.deps;
     const what = `DNS lookup of ${outcome.name} via ${server} failed (${outcome.code}: ${outcome.message})`;
     const good = this.lastGood;
     if (!this.failure) {

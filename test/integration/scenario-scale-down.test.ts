@@ -1,33 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import type { LocalCluster } from '../../lib/testing/cluster.js';
-import {
-  JITTER,
-  load,
-  POLL_MS,
-  registerForTests,
-  sleep,
-  startBed,
-  summary,
-  TTL_SECONDS,
-  thickClient,
-} from '../scenarios/bed.js';
+import { JITTER, load, POLL_MS, sleep, summary, TTL_SECONDS, thickClient, useBed } from '../scenarios/bed.js';
 
 describe('scale-down on the local cluster bed', () => {
-  let cluster: LocalCluster;
   const preStopMs = POLL_MS * (1 + JITTER) + TTL_SECONDS * 1000 + 1000;
 
-  before(async () => {
-    registerForTests();
-    cluster = await startBed({ replicas: 5, terminationGracePeriodMs: preStopMs + 3000 });
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
+  const bed = useBed({ replicas: 5, terminationGracePeriodMs: preStopMs + 3000 });
 
   it('deleting 2 of 5 pods with preStop ≥ poll + TTL + 1 s loses no call, and they get none once the removal is polled', async () => {
+    const cluster = bed();
     const client = thickClient(cluster);
     try {
       await client.call(5000);
@@ -66,6 +48,7 @@ describe('scale-down on the local cluster bed', () => {
   });
 
   it('scaled to zero, calls fail fast with UNAVAILABLE naming the DNS name; scaled back, they succeed', async () => {
+    const cluster = bed();
     const client = thickClient(cluster);
     try {
       await client.call(5000);

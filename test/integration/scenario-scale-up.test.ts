@@ -1,32 +1,13 @@
 import '../scenarios/alt-resolver.js';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { LocalCluster } from '../../lib/testing/cluster.js';
-import {
-  JITTER,
-  load,
-  POLL_MS,
-  registerForTests,
-  sleep,
-  startBed,
-  stockClient,
-  summary,
-  thickClient,
-} from '../scenarios/bed.js';
+import { describe, it } from 'node:test';
+import { JITTER, load, POLL_MS, sleep, stockClient, summary, thickClient, useBed } from '../scenarios/bed.js';
 
 describe('scale-up on the local cluster bed', () => {
-  let cluster: LocalCluster;
-
-  before(async () => {
-    registerForTests();
-    cluster = await startBed({ replicas: 3 });
-  });
-
-  after(async () => {
-    await cluster?.stop();
-  });
+  const bed = useBed({ replicas: 3 });
 
   it('spreads 3000 calls over 3 steady pods within max/min ≤ 1.1', async () => {
+    const cluster = bed();
     const client = thickClient(cluster);
     try {
       await client.call(5000);
@@ -53,6 +34,7 @@ describe('scale-up on the local cluster bed', () => {
   });
 
   it('3 → 5 at 100 calls/s: the SDK uses both new pods within one poll + 1 s with zero failures; stock grpc-js never does', async () => {
+    const cluster = bed();
     const thick = thickClient(cluster);
     const stock = stockClient(cluster);
     try {

@@ -1,5 +1,6 @@
 // What the scenario tests share: a bed, the SDK's client and the stock grpc-js client beside it,
 // steady load through each, and the SDK's log lines.
+import { after, before } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { register, thickChannelOptions } from '../../lib/index.js';
 import type { LocalClusterOptions } from '../../lib/testing/cluster/options.js';
@@ -31,6 +32,22 @@ export async function startBed(options: LocalClusterOptions = {}): Promise<Local
   const cluster = await LocalCluster.start({ ttlSeconds: TTL_SECONDS, srv: false, ...options });
   console.log(`local cluster bed: DNS served by ${cluster.dnsKind} on ${cluster.dnsServer}`);
   return cluster;
+}
+
+/** A bed for the tests of one file: started before them, stopped after them (even when one fails). */
+export function useBed(options: LocalClusterOptions): () => LocalCluster {
+  let cluster: LocalCluster | undefined;
+  before(async () => {
+    registerForTests();
+    cluster = await startBed(options);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (!cluster) throw new Error('the bed did not start');
+    return cluster;
+  };
 }
 
 export function thickClient(cluster: LocalCluster): EchoClient {
