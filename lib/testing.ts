@@ -1,5 +1,11 @@
-// grpc-thick-client/testing: the local cluster bed (a Kubernetes namespace on one Linux machine)
-// for integration tests, demos and users' own tests.
+// grpc-thick-client/testing: the local cluster bed, a Kubernetes namespace with one headless
+// Service on one Linux machine, for integration tests, demos and users' own tests.
+//
+//   const cluster = await LocalCluster.start({ replicas: 3 });   // dnsmasq if installed
+//   after(() => cluster.stop());
+//   const echo = makeEchoClient(cluster.target(), channelOptions);  // dns-poll://127.0.53.1:2xxxx/...
+//   await cluster.scale(5); await cluster.rollingUpdate({ version: 'v2', preStopMs: 1500 });
+//   cluster.hang(cluster.readyPods[0]); await cluster.dnsFault('down');
 
 export type { ClusterEvent, ClusterEventKind } from './testing/cluster/events.js';
 export { formatEvents } from './testing/cluster/events.js';

@@ -1,11 +1,13 @@
-// Every process the bed starts is registered here, so it dies with the harness: on teardown, on
-// process 'exit' (a failed test, process.exit) and on SIGINT/SIGTERM of the harness itself.
+// Every process (and temp dir) the bed starts is registered here, so it dies with the harness: on
+// teardown, on process 'exit' (a failed test, process.exit), on SIGINT/SIGTERM/SIGHUP, and through
+// the reaper process even when the harness is SIGKILLed.
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { ReaperMessage } from './reaper-main.js';
 
 const children = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let installed = false;
 let reaper: ChildProcess | undefined;
@@ -18,7 +20,7 @@ function reaperPath(): string {
 /** Started once per harness process and unref'd: it never keeps the harness alive. */
 function tellReaper(message: ReaperMessage): void {
   if (!reaper?.connected) {
-    if ('forget' in message) return;
+    if ('forget' in message || 'forgetDir' in message) return;
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
     reaper = fork(reaperPath(), [], { env, execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -43,6 +45,7 @@ function killAllNow(): void {
       }
     }
   }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -64,8 +67,28 @@ function install(): void {
 function uninstall(): void {
   if (!installed) return;
   installed = false;
+  // Let the idle reaper exit while we are alive to reap it (PID 1 here reaps no orphans).
+  if (reaper?.connected) reaper.disconnect();
+  reaper = undefined;
   process.off('exit', killAllNow);
   for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
+}
+
+function uninstallWhenIdle(): void {
+  if (children.size === 0 && tempDirs.size === 0) uninstall();
+}
+
+/** A temp dir removed if the harness dies before removing it itself (forgetTempDir). */
+export function registerTempDir(dir: string): void {
+  tempDirs.add(dir);
+  install();
+  tellReaper({ watchDir: dir });
+}
+
+export function forgetTempDir(dir: string): void {
+  if (!tempDirs.delete(dir)) return;
+  tellReaper({ forgetDir: dir });
+  uninstallWhenIdle();
 }
 
 /** Tracks `child` until it exits; handlers are installed only while children are alive. */
@@ -77,7 +100,7 @@ export function registerChild(child: ChildProcess): void {
   const forget = (): void => {
     if (pid !== undefined && children.has(child)) tellReaper({ forget: pid });
     children.delete(child);
-    if (children.size === 0) uninstall();
+    uninstallWhenIdle();
   };
   child.once('exit', forget);
   // A child that failed to spawn never emits 'exit'.

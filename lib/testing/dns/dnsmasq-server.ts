@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerChild, waitForExit } from '../processes.js';
+import { forgetTempDir, registerChild, registerTempDir, waitForExit } from '../processes.js';
 import { DnsmasqQueryLog } from './dnsmasq-log.js';
 import { DNS_NET_DEFAULTS, formatAddress, pickFreeDnsPort, probeDns } from './net.js';
 import type { ClusterDns, DnsFault, DnsQueryLogEntry, DnsRecord, SrvRecord } from './types.js';
@@ -101,6 +101,7 @@ export class DnsmasqServer implements ClusterDns {
       );
     }
     const dir = await mkdtemp(join(tmpdir(), 'grpc-thick-dns-'));
+    registerTempDir(dir);
     const server = new DnsmasqServer(options, binary, dir);
     try {
       // dnsmasq drops to "nobody" when started as root: mkdtemp's 0700 would hide the hosts.
@@ -187,6 +188,7 @@ export class DnsmasqServer implements ClusterDns {
     const done = this.chain.then(async () => {
       await this.stopProcess();
       await rm(this.dir, { recursive: true, force: true });
+      forgetTempDir(this.dir);
     });
     this.chain = done.catch(() => undefined);
     return done;
