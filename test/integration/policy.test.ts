@@ -215,6 +215,53 @@ describe('thick_round_robin through a real channel', () => {
     assert.equal(dns.queries[0]?.name, 'short.default.svc.cluster.local');
   });
 
+  for (const fault of ['servfail', 'timeout', 'refused'] as const) {
+    it(`keeps serving the last good set through DNS ${fault}, with one warning`, async () => {
+      const name = `fault-${fault}`;
+      await publish(name, [4, 5]);
+      const client = echoClient(
+        target(name),
+        thickChannelOptions({ dns: { ...FAST, dnsTimeoutMs: 100, dnsTries: 1 } }),
+      );
+      await client.count(4);
+      const since = logs.length;
+      await dns.setFault(fault);
+      try {
+        const during = await client.count(20);
+        await sleep(1000);
+        const later = await client.count(20);
+        assert.deepEqual(Object.keys({ ...during, ...later }).sort(), [addr(4), addr(5)].sort());
+      } finally {
+        await dns.setFault('none');
+      }
+      const warnings = logs.slice(since).filter((l) => l.startsWith('warn') && l.includes(name));
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.ok(
+        await waitFor(
+          () => logs.slice(since).some((l) => l.includes(`${name}.default`) && /recovered/.test(l)),
+          3000,
+        ),
+      );
+      client.close();
+    });
+  }
+
+  it('ignores an answer that makes no sense (0.0.0.0), warns, and keeps the last good set', async () => {
+    await publish('nonsense', [6]);
+    const client = echoClient(target('nonsense'), thickChannelOptions({ dns: FAST }));
+    await client.count(2);
+    const since = logs.length;
+    await dns.publish([{ type: 'A', name: 'nonsense.default.svc.cluster.local', address: '0.0.0.0' }]);
+    await sleep(700);
+    assert.deepEqual(await client.count(5), { [addr(6)]: 5 });
+    assert.ok(
+      logs
+        .slice(since)
+        .some((l) => l.startsWith('warn') && /no usable address: 0\.0\.0\.0 \(unspecified address\)/.test(l)),
+    );
+    client.close();
+  });
+
   it('serves an IP literal target without DNS', async () => {
     const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
     assert.deepEqual(await client.count(3), { [addr(1)]: 3 });
