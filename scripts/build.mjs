@@ -22,7 +22,7 @@ for (const entry of entries) {
   const names = Object.keys(require(join(root, 'dist/cjs', `${entry}.js`))).filter((n) => n !== 'default');
   const lines = [`import cjs from '../cjs/${entry}.js';`];
   if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = cjs;`);
-  lines.push('export default cjs;', '');
+  lines.push('');
   writeFileSync(join(root, 'dist/esm', `${entry}.mjs`), lines.join('\n'));
   writeFileSync(join(root, 'dist/esm', `${entry}.d.mts`), `export * from '../cjs/${entry}.js';\n`);
 }

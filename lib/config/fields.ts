@@ -97,7 +97,8 @@ export function checkKnownKeys(where: string, obj: object, known: readonly strin
   }
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate within a small edit distance of `word`, if any (for "did you mean" hints). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {

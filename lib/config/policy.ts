@@ -4,6 +4,9 @@ import { checkDuration, checkKnownKeys, formatDuration } from './fields.js';
 
 export const THICK_ROUND_ROBIN = 'thick_round_robin';
 
+/** Every policy this SDK registers. */
+export const THICK_POLICIES: readonly string[] = Object.freeze([THICK_ROUND_ROBIN]);
+
 /** thick_round_robin's settings, parsed from its service-config JSON, validated and frozen. */
 export interface RoundRobinSettings {
   readonly drainTimeoutMs: number;

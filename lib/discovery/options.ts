@@ -63,6 +63,13 @@ export const RESOLVER_OPTION_FOR_FIELD: Readonly<Record<keyof ResolverOptions, s
   >,
 );
 
+/** Validates one option on its own (no cross-field rules), throwing a ThickConfigError naming `label`. */
+export function checkResolverOption(field: keyof ResolverOptions, value: unknown, label: string): void {
+  const spec = Object.values(OPTIONS).find((o) => o.field === field);
+  if (!spec) throw new ThickConfigError(label, `unknown field "${label}"`);
+  spec.read(label, value);
+}
+
 export function parseResolverOptions(channelOptions: Readonly<Record<string, unknown>>): ResolverOptions {
   const parsed: Record<string, unknown> = { ...RESOLVER_DEFAULTS };
   for (const [name, value] of Object.entries(channelOptions)) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { RESOLV_CONF_DEFAULTS } from '../config/defaults.js';
+import { ThickConfigError } from '../config/errors.js';
 
 /** What the resolver takes from resolv.conf: c-ares' resolve4/resolve6 ignore the search list, so we apply it. */
 export interface ResolvConf {
@@ -42,11 +43,20 @@ export function parseResolvConf(text: string): ResolvConf {
   return Object.freeze({ nameservers: Object.freeze(nameservers), search: Object.freeze(search), ndots });
 }
 
-/** Reads resolv.conf; a missing or unreadable file means no search list (as for glibc). */
-export function readResolvConf(path: string): ResolvConf {
+/**
+ * Reads resolv.conf. A missing system file means no search list (as for glibc); a file the user
+ * named explicitly (`required`) must be readable.
+ */
+export function readResolvConf(path: string, required = false): ResolvConf {
   try {
     return parseResolvConf(readFileSync(path, 'utf8'));
-  } catch {
+  } catch (error) {
+    if (required) {
+      throw new ThickConfigError(
+        path,
+        `cannot read the resolv.conf file "${path}": ${(error as Error).message}`,
+      );
+    }
     return EMPTY;
   }
 }

@@ -20,6 +20,8 @@ export interface DnsPollTarget {
   /** A trailing dot was written: the name is fully qualified and the search list is not applied. */
   readonly absolute: boolean;
   readonly port: number;
+  /** No port was written: 443, as for grpc's dns: scheme. */
+  readonly defaultPort: boolean;
   /** Set when the name is an IP literal: no DNS query is made. */
   readonly literal?: HostAndPort;
   /** The DNS server from the authority; absent means the system's (/etc/resolv.conf). */
@@ -53,12 +55,13 @@ export function parseTarget(uri: TargetUri, original = renderUri(uri)): DnsPollT
   const dnsServer = uri.authority ? parseDnsServer(uri.authority, fail) : undefined;
   const path = uri.path;
   if (path.includes('/')) fail(`"${path}" contains "/"; expected name:port after the authority`);
-  const { host, port } = splitHostPort(path, fail);
+  const { host, port, defaultPort } = splitHostPort(path, fail);
   if (isIPv4(host) || isIPv6(host)) {
     return Object.freeze({
       name: host,
       absolute: true,
       port,
+      defaultPort,
       literal: { host, port },
       ...withServer(dnsServer),
     });
@@ -66,7 +69,7 @@ export function parseTarget(uri: TargetUri, original = renderUri(uri)): DnsPollT
   const absolute = host.endsWith('.');
   const name = absolute ? host.slice(0, -1) : host;
   checkDnsName(name, fail);
-  return Object.freeze({ name, absolute, port, ...withServer(dnsServer) });
+  return Object.freeze({ name, absolute, port, defaultPort, ...withServer(dnsServer) });
 }
 
 function withServer(dnsServer: HostAndPort | undefined): { dnsServer?: HostAndPort } {
@@ -102,25 +105,25 @@ function parseDnsServer(authority: string, fail: (why: string) => never): HostAn
   return Object.freeze({ host, port });
 }
 
-function splitHostPort(path: string, fail: (why: string) => never): HostAndPort {
+function splitHostPort(path: string, fail: (why: string) => never): HostAndPort & { defaultPort: boolean } {
   if (path.startsWith('[')) {
     const end = path.indexOf(']');
     if (end < 0) return fail(`"${path}" has "[" without "]"`);
     const host = path.slice(1, end);
     if (!isIPv6(host)) return fail(`"[${host}]" is not an IPv6 address`);
     const rest = path.slice(end + 1);
-    if (rest === '') return { host, port: DEFAULT_TARGET_PORT };
+    if (rest === '') return { host, port: DEFAULT_TARGET_PORT, defaultPort: true };
     if (!rest.startsWith(':')) return fail(`unexpected "${rest}" after "[${host}]"`);
-    return { host, port: parsePort(rest.slice(1), 'port', fail) };
+    return { host, port: parsePort(rest.slice(1), 'port', fail), defaultPort: false };
   }
   if (isIPv6(path)) return fail(`write an IPv6 address in brackets with its port: "[${path}]:443"`);
   const colon = path.lastIndexOf(':');
-  if (colon < 0) return { host: path, port: DEFAULT_TARGET_PORT };
+  if (colon < 0) return { host: path, port: DEFAULT_TARGET_PORT, defaultPort: true };
   const host = path.slice(0, colon);
   if (host.includes(':'))
     return fail(`write an IPv6 address in brackets with its port: "[${host}]:${path.slice(colon + 1)}"`);
   if (host === '') return fail('the DNS name is empty');
-  return { host, port: parsePort(path.slice(colon + 1), 'port', fail) };
+  return { host, port: parsePort(path.slice(colon + 1), 'port', fail), defaultPort: false };
 }
 
 function parsePort(text: string, what: string, fail: (why: string) => never): number {

@@ -93,6 +93,10 @@ export function unavailableError(details: string): StatusOr<Endpoint[]> {
   return x.statusOrFromError({ code: grpc.status.UNAVAILABLE, details });
 }
 
+export function uriToString(uri: GrpcUri): string {
+  return x.uriToString(uri);
+}
+
 export function registerResolver(scheme: string, resolver: ResolverConstructor): void {
   x.registerResolver(scheme, resolver);
 }

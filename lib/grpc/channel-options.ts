@@ -1,13 +1,15 @@
 import type { AddressFamily } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
-import { checkNumber, formatDuration } from '../config/fields.js';
+import { checkKnownKeys, checkNumber, formatDuration } from '../config/fields.js';
 import { parseRoundRobinConfig, THICK_ROUND_ROBIN } from '../config/policy.js';
 import {
+  checkResolverOption,
   parseResolverOptions,
   RESOLVER_OPTION_FOR_FIELD,
   type ResolverOptions,
 } from '../discovery/options.js';
 import type { ChannelOptions } from './adapter.js';
+import { register } from './register.js';
 import { checkServiceConfig } from './service-config.js';
 
 export interface ThickRoundRobinOptions {
@@ -50,6 +52,9 @@ export type ThickChannelOptions = ChannelOptions & { 'grpc.service_config': stri
  * pick_first. Only the settings you pass are written; the rest keep their documented defaults.
  */
 export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickChannelOptions {
+  // Using the helper means using our resolver and policy: make sure they are registered.
+  register();
+  checkKnownKeys('thickChannelOptions()', init, INIT_FIELDS);
   const policy = init.policy ?? THICK_ROUND_ROBIN;
   if (policy !== THICK_ROUND_ROBIN) {
     throw new ThickConfigError(
@@ -58,6 +63,7 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
     );
   }
   const policyConfig: Record<string, unknown> = {};
+  checkKnownKeys('roundRobin', init.roundRobin ?? {}, ROUND_ROBIN_FIELDS);
   const drain = init.roundRobin?.drainTimeoutMs;
   if (drain !== undefined) {
     policyConfig.drain_timeout = formatDuration(
@@ -65,22 +71,28 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
     );
   }
   parseRoundRobinConfig(policyConfig);
-  const serviceConfig = JSON.stringify({
-    ...(init.serviceConfig ?? {}),
-    loadBalancingConfig: [{ [policy]: policyConfig }],
-  });
-  const options: ThickChannelOptions = { 'grpc.service_config': serviceConfig };
-  for (const [field, value] of Object.entries(init.dns ?? {})) {
-    const name = RESOLVER_OPTION_FOR_FIELD[field as keyof ResolverOptions];
-    if (!name) {
+  const extra = init.serviceConfig ?? {};
+  for (const key of ['loadBalancingConfig', 'loadBalancingPolicy']) {
+    if (key in extra) {
       throw new ThickConfigError(
-        `dns.${field}`,
-        `unknown field "dns.${field}"; known fields: ${Object.keys(RESOLVER_OPTION_FOR_FIELD).join(', ')}`,
+        `serviceConfig.${key}`,
+        `serviceConfig.${key} is not allowed: the helper writes loadBalancingConfig from \`policy\` and \`roundRobin\``,
       );
     }
-    if (value !== undefined) options[name] = value;
+  }
+  const serviceConfig = JSON.stringify({ ...extra, loadBalancingConfig: [{ [policy]: policyConfig }] });
+  const options: ThickChannelOptions = { 'grpc.service_config': serviceConfig };
+  checkKnownKeys('dns', init.dns ?? {}, Object.keys(RESOLVER_OPTION_FOR_FIELD));
+  for (const [field, value] of Object.entries(init.dns ?? {})) {
+    if (value === undefined) continue;
+    const name = RESOLVER_OPTION_FOR_FIELD[field as keyof ResolverOptions];
+    checkResolverOption(field as keyof ResolverOptions, value, `dns.${field}`);
+    options[name] = value;
   }
   parseResolverOptions(options);
   checkServiceConfig(serviceConfig);
   return options;
 }
+
+const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig'] as const;
+const ROUND_ROBIN_FIELDS = ['drainTimeoutMs'] as const;

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
-import { THICK_ROUND_ROBIN } from '../config/policy.js';
+import { THICK_POLICIES, THICK_ROUND_ROBIN } from '../config/policy.js';
 import { SCHEME } from '../discovery/target.js';
 import {
   grpcJs,
@@ -11,7 +10,7 @@ import {
   registerResolver,
   ThickSetupError,
 } from './adapter.js';
-import { setLogger } from './log.js';
+import { log, setLogger } from './log.js';
 import { DnsPollResolver } from './resolver.js';
 import { ThickRoundRobin, ThickRoundRobinConfig } from './thick-round-robin.js';
 
@@ -26,7 +25,7 @@ export interface RegisterOptions {
 }
 
 /** The names `register()` adds to grpc-js. */
-export const REGISTERED = Object.freeze({ scheme: SCHEME, policies: Object.freeze([THICK_ROUND_ROBIN]) });
+export const REGISTERED = Object.freeze({ scheme: SCHEME, policies: THICK_POLICIES });
 
 let registered = false;
 
@@ -37,6 +36,7 @@ let registered = false;
  */
 export function register(options: RegisterOptions = {}): void {
   if (options.logger) setLogger(options.logger);
+  if (registered && options.grpc === undefined) return;
   checkSameInstance(options.grpc);
   if (registered) return;
   registerResolver(SCHEME, DnsPollResolver);
@@ -60,22 +60,42 @@ function checkSameInstance(appGrpc: unknown): void {
     }
     return;
   }
-  const appPath = resolveFromApp();
+  const entry = appEntry();
+  const appPath = entry === undefined ? undefined : resolveFrom(entry);
   if (appPath !== undefined && appPath !== grpcJs.path) {
     throw new ThickSetupError(
-      `your app resolves @grpc/grpc-js to ${appPath}, but grpc-thick-client loads ${grpcJs.path}. ` +
+      `your app (${entry}) resolves @grpc/grpc-js to ${appPath}, but grpc-thick-client loads ${grpcJs.path}. ` +
         'With two copies, the resolver and policies registered here are invisible to your channels. ' +
-        'Run `npm ls @grpc/grpc-js` and dedupe to one copy (grpc-thick-client declares it as a peer dependency ~1.14), ' +
-        'or pass your module explicitly: register({ grpc }).',
+        'Run `npm ls @grpc/grpc-js` and dedupe to one copy (grpc-thick-client declares it as a peer dependency ~1.14). ' +
+        'If your app does use our copy and this guess is wrong, call register({ grpc }) with your module instead.',
     );
+  }
+  // The app may load its grpc-js after this import: look again once the current imports are done.
+  setImmediate(warnIfSeveralCopiesLoaded);
+}
+
+/** The app's entry file: CommonJS main module, or the script node was started with (ESM). */
+function appEntry(): string | undefined {
+  return require.main?.filename ?? process.argv[1];
+}
+
+/** The grpc-js package.json a file resolves to, or undefined if none is reachable from it. */
+function resolveFrom(file: string): string | undefined {
+  try {
+    return createRequire(file).resolve('@grpc/grpc-js/package.json');
+  } catch {
+    return undefined;
   }
 }
 
-/** The grpc-js package.json the app's directory resolves to, or undefined if it has none of its own. */
-function resolveFromApp(): string | undefined {
-  try {
-    return createRequire(join(process.cwd(), 'package.json')).resolve('@grpc/grpc-js/package.json');
-  } catch {
-    return undefined;
+const GRPC_JS_ENTRY = /[\\/]@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/]index\.js$/;
+
+function warnIfSeveralCopiesLoaded(): void {
+  const copies = Object.keys(require.cache).filter((file) => GRPC_JS_ENTRY.test(file));
+  if (copies.length > 1) {
+    log.warn(
+      `${copies.length} copies of @grpc/grpc-js are loaded (${copies.join(', ')}); channels made with a copy other than ` +
+        `${grpcJs.path} cannot use dns-poll targets or thick policies. Run \`npm ls @grpc/grpc-js\` and dedupe.`,
+    );
   }
 }

@@ -14,12 +14,20 @@ import {
   type Resolver,
   type ResolverListener,
   unavailableError,
+  uriToString,
 } from './adapter.js';
 import { log } from './log.js';
 import { checkServiceConfig } from './service-config.js';
 
 const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
-const warnedPickFirst = new Set<string>();
+const warned = new Set<string>();
+
+/** Setup mistakes are worth one line per process, not one per channel. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  log.warn(message);
+}
 
 /**
  * The `dns-poll:` scheme: polls A/AAAA records of a (headless Service) name and hands every change
@@ -40,13 +48,15 @@ export class DnsPollResolver implements Resolver {
     this.target = parseTarget(uri);
     const options = parseResolverOptions(channelOptions);
     const policy = checkServiceConfig(channelOptions['grpc.service_config']);
-    const described = `${this.target.name}:${this.target.port}`;
-    if (policy === 'pick_first' && !warnedPickFirst.has(described)) {
-      warnedPickFirst.add(described);
-      log.warn(
-        `target dns-poll:///${described} is used without a thick_* policy in grpc.service_config's loadBalancingConfig: ` +
+    const written = uriToString(uri);
+    if (policy === 'pick_first') {
+      warnOnce(
+        `target ${written} is used without a thick_* policy in grpc.service_config's loadBalancingConfig: ` +
           'grpc-js falls back to pick_first and sends every call to one pod (see thickChannelOptions())',
       );
+    }
+    if (this.target.defaultPort) {
+      warnOnce(`target ${written} has no port: using ${this.target.port}, as grpc's dns: scheme does`);
     }
     this.poller = this.target.literal ? null : this.createPoller(this.target, options);
   }
@@ -77,15 +87,15 @@ export class DnsPollResolver implements Resolver {
   }
 
   private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
-    const conf = readResolvConf(options.resolvConfPath);
     // c-ares already reads the system resolv.conf; another file's nameservers must be set explicitly.
     const ownConf = options.resolvConfPath !== RESOLVER_DEFAULTS.resolvConfPath;
+    const conf = readResolvConf(options.resolvConfPath, ownConf);
     const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : ownConf ? conf.nameservers : [];
     const querier = new NodeDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
     const candidates = candidateNames(target.name, target.absolute, conf);
     const server = target.dnsServer
       ? formatHostPort(target.dnsServer)
-      : `system DNS ${querier.servers().join(', ')}`;
+      : `${ownConf ? `the nameservers of ${options.resolvConfPath}` : 'system DNS'} ${querier.servers().join(', ')}`;
     return new DnsPoller({
       options,
       name: target.name,

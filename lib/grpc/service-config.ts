@@ -1,4 +1,6 @@
 import { ThickConfigError } from '../config/errors.js';
+import { closest } from '../config/fields.js';
+import { THICK_POLICIES } from '../config/policy.js';
 import { isPolicyRegistered, parseLoadBalancingConfig } from './adapter.js';
 
 const PICK_FIRST = 'pick_first';
@@ -25,8 +27,17 @@ export function checkServiceConfig(serviceConfig: unknown): string {
       `channel option "grpc.service_config" is not valid JSON: ${(error as Error).message}`,
     );
   }
-  const list = (parsed as { loadBalancingConfig?: unknown } | null)?.loadBalancingConfig;
-  if (list === undefined) return PICK_FIRST;
+  const { loadBalancingConfig: list, loadBalancingPolicy } =
+    (parsed as { loadBalancingConfig?: unknown; loadBalancingPolicy?: unknown } | null) ?? {};
+  if (list === undefined) {
+    if (loadBalancingPolicy !== undefined) {
+      throw new ThickConfigError(
+        'loadBalancingPolicy',
+        `grpc-js ignores "loadBalancingPolicy" (it would use pick_first); write "loadBalancingConfig": [{${JSON.stringify(loadBalancingPolicy)}: {}}] instead`,
+      );
+    }
+    return PICK_FIRST;
+  }
   if (!Array.isArray(list)) {
     throw new ThickConfigError(
       'loadBalancingConfig',
@@ -46,7 +57,16 @@ export function checkServiceConfig(serviceConfig: unknown): string {
       );
     }
     const name = Object.keys(entry)[0]!;
-    if (!isPolicyRegistered(name)) continue; // grpc-js skips unknown names; so do we
+    if (!isPolicyRegistered(name)) {
+      const meant = closest(name, THICK_POLICIES) ?? (/^thick/i.test(name) ? THICK_POLICIES[0] : undefined);
+      if (meant) {
+        throw new ThickConfigError(
+          name,
+          `unknown load-balancing policy "${name}" (did you mean "${meant}"?); grpc-js would skip it and fall back to pick_first`,
+        );
+      }
+      continue; // grpc-js skips unknown names; so do we
+    }
     try {
       parseLoadBalancingConfig(entry as Record<string, object>);
     } catch (error) {

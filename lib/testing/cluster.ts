@@ -112,7 +112,10 @@ export class LocalCluster {
     return this.addresses.block;
   }
 
-  /** `${scheme}://${dnsServer}/${fqdn}:${port}` */
+  /**
+   * `${scheme}://${dnsServer}/${fqdn}:${port}`. Stock grpc-js (`dns`) honours the server in the
+   * target only with GRPC_NODE_USE_ALTERNATIVE_RESOLVER=true set before grpc-js loads.
+   */
   target(scheme: string = LOCAL_CLUSTER_DEFAULTS.scheme): string {
     return `${scheme}://${this.dnsServer}/${this.fqdn}:${this.port}`;
   }
@@ -378,7 +381,8 @@ export class LocalCluster {
     return run;
   }
 
+  /** SRV by default only where it is free: dnsmasq must restart (refusing queries briefly) to change it. */
   private get srv(): boolean {
-    return this.options.srv ?? LOCAL_CLUSTER_DEFAULTS.srv;
+    return this.options.srv ?? (LOCAL_CLUSTER_DEFAULTS.srv && this.dnsKind === 'inprocess');
   }
 }

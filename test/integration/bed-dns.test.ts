@@ -63,7 +63,7 @@ function dnsSuite(kind: DnsBackendKind): void {
     };
 
     before(async () => {
-      cluster = new LocalCluster({ dns: kind, ttlSeconds: TTL_SECONDS, replicas: 3 });
+      cluster = new LocalCluster({ dns: kind, ttlSeconds: TTL_SECONDS, replicas: 3, srv: true });
       await cluster.start();
       resolver = new Resolver({ timeout: RESOLVER_TIMEOUT_MS, tries: 1 });
       resolver.setServers([cluster.dnsServer]);

@@ -315,6 +315,47 @@ describe('clear errors from new Client()', () => {
     });
   }
 
+  it('throws for a policy name that is almost ours, and for loadBalancingPolicy (ignored by grpc-js)', () => {
+    const cases: [string, RegExp][] = [
+      [
+        '{"loadBalancingConfig":[{"thick_roundrobin":{}}]}',
+        /unknown load-balancing policy "thick_roundrobin" \(did you mean "thick_round_robin"\?\)/,
+      ],
+      ['{"loadBalancingConfig":[{"thickRoundRobin":{}}]}', /did you mean "thick_round_robin"/],
+      [
+        '{"loadBalancingPolicy":"thick_round_robin"}',
+        /grpc-js ignores "loadBalancingPolicy".*"loadBalancingConfig": \[\{"thick_round_robin": \{\}\}\]/,
+      ],
+    ];
+    for (const [serviceConfig, message] of cases) {
+      assert.throws(
+        () =>
+          echoClient('dns-poll:///echo.default.svc.cluster.local:1', {
+            'grpc.service_config': serviceConfig,
+          }),
+        (e: unknown) => e instanceof ThickConfigError && message.test(e.message),
+        serviceConfig,
+      );
+    }
+  });
+
+  it('throws when a named resolv.conf cannot be read', () => {
+    assert.throws(
+      () =>
+        echoClient(
+          'dns-poll:///echo:1',
+          thickChannelOptions({ dns: { resolvConfPath: '/nonexistent/resolv.conf' } }),
+        ),
+      /cannot read the resolv.conf file "\/nonexistent\/resolv.conf"/,
+    );
+  });
+
+  it('warns once when the target has no port', () => {
+    echoClient('dns-poll:///noport.default.svc.cluster.local', thickChannelOptions()).close();
+    echoClient('dns-poll:///noport.default.svc.cluster.local', thickChannelOptions()).close();
+    assert.equal(logs.filter((l) => /noport.*has no port: using 443/.test(l)).length, 1);
+  });
+
   it('throws ThickTargetError for a malformed target', () => {
     assert.throws(
       () => echoClient('dns-poll://kube-dns/echo:50051', thickChannelOptions()),
@@ -322,10 +363,10 @@ describe('clear errors from new Client()', () => {
     );
   });
 
-  it('the helper names the bad field', () => {
+  it('the helper names the bad field as the caller wrote it', () => {
     assert.throws(
       () => thickChannelOptions({ dns: { pollIntervalMs: 10 } }),
-      /grpc-thick.poll_interval_ms must be an integer/,
+      /dns.pollIntervalMs must be an integer/,
     );
     assert.throws(
       () => thickChannelOptions({ roundRobin: { drainTimeoutMs: -1 } }),
@@ -333,8 +374,21 @@ describe('clear errors from new Client()', () => {
     );
     assert.throws(
       () => thickChannelOptions({ dns: { pollEvery: 1 } as never }),
-      /unknown field "dns.pollEvery"/,
+      /unknown field "pollEvery" in dns/,
     );
+    assert.throws(
+      () => thickChannelOptions({ pollIntervalMs: 1000 } as never),
+      /unknown field "pollIntervalMs" in thickChannelOptions\(\)/,
+    );
+    assert.throws(
+      () => thickChannelOptions({ roundRobin: { drainTimeout: 1 } as never }),
+      /did you mean "drainTimeoutMs"/,
+    );
+    assert.throws(
+      () => thickChannelOptions({ serviceConfig: { loadBalancingConfig: [] } as never }),
+      /serviceConfig.loadBalancingConfig is not allowed/,
+    );
+    assert.doesNotThrow(() => thickChannelOptions({ dns: { pollIntervalMs: 500, maxStalenessMs: 1000 } }));
   });
 });
 

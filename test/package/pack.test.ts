@@ -95,6 +95,32 @@ ${SERVER_AND_CALL}`,
     assert.deepEqual(out, { results: ['p1', 'p1'], registered: true });
   });
 
+  it('resolves its types under the older node10 resolution too (tsconfig "module": "commonjs")', () => {
+    writeFileSync(
+      join(app, 'types-cjs.ts'),
+      `import { thickChannelOptions } from 'grpc-thick-client';
+import { LocalCluster } from 'grpc-thick-client/testing';
+import 'grpc-thick-client/register';
+void thickChannelOptions; void LocalCluster;
+`,
+    );
+    execFileSync(
+      process.execPath,
+      [
+        join(root, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--module',
+        'commonjs',
+        '--moduleResolution',
+        'node10',
+        '--skipLibCheck',
+        'types-cjs.ts',
+      ],
+      { cwd: app, stdio: 'pipe' },
+    );
+  });
+
   it('ships type declarations for every export', () => {
     writeFileSync(
       join(app, 'types.mts'),

@@ -13,8 +13,11 @@ describe('dns-poll target parsing', () => {
     assert.equal(t.literal, undefined);
   });
 
-  it('defaults the port to 443 as grpc does', () => {
+  it('defaults the port to 443 as grpc does, and says so', () => {
     assert.equal(parseTargetString('dns-poll:///echo').port, 443);
+    assert.equal(parseTargetString('dns-poll:///echo').defaultPort, true);
+    assert.equal(parseTargetString('dns-poll:///[::1]').defaultPort, true);
+    assert.equal(parseTargetString('dns-poll:///echo:443').defaultPort, false);
   });
 
   it('accepts the form without slashes', () => {

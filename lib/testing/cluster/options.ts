@@ -11,7 +11,10 @@ export interface LocalClusterOptions {
   readonly ttlSeconds?: number;
   /** 'auto': env GRPC_THICK_TESTBED_DNS, else dnsmasq when installed, else in-process. */
   readonly dns?: DnsBackendChoice;
-  /** Publish SRV records too (with dnsmasq every SRV change restarts it: a short ECONNREFUSED gap). */
+  /**
+   * Publish SRV records too. Default: with the in-process server only; with dnsmasq every SRV change
+   * restarts it (a short ECONNREFUSED gap), so pass true to opt in.
+   */
   readonly srv?: boolean;
   /** Pods started (and ready) before start() resolves. */
   readonly replicas?: number;
