@@ -12,19 +12,11 @@ import {
   type LocalPod,
   makeEchoClient,
 } from '../../lib/testing.js';
+import { errorCode } from '../helpers/errors.js';
 
 const TTL_SECONDS = 1;
 const RESOLVER_TIMEOUT_MS = 500;
 const CALL_DEADLINE_MS = 2000;
-
-async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code;
-  }
-}
 
 async function echoFrom(pod: LocalPod): Promise<string> {
   const client = makeEchoClient(`ipv4:///${pod.address}`);

@@ -59,6 +59,22 @@ after(() => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
+/** Type-checks a file of the app as a user's tsc would, with the given module settings. */
+function typecheck(file: string, module: string, resolution: string): void {
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  const args = [
+    '--noEmit',
+    '--strict',
+    '--module',
+    module,
+    '--moduleResolution',
+    resolution,
+    '--skipLibCheck',
+    file,
+  ];
+  execFileSync(process.execPath, [tsc, ...args], { cwd: app, stdio: 'pipe' });
+}
+
 function run(file: string, source: string): { results: string[]; registered: boolean } {
   writeFileSync(join(app, file), source);
   const out = execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8', timeout: 30_000 });
@@ -104,21 +120,7 @@ import 'grpc-thick-client/register';
 void thickChannelOptions; void LocalCluster;
 `,
     );
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules/typescript/bin/tsc'),
-        '--noEmit',
-        '--strict',
-        '--module',
-        'commonjs',
-        '--moduleResolution',
-        'node10',
-        '--skipLibCheck',
-        'types-cjs.ts',
-      ],
-      { cwd: app, stdio: 'pipe' },
-    );
+    typecheck('types-cjs.ts', 'commonjs', 'node10');
   });
 
   it('ships type declarations for every export', () => {
@@ -132,20 +134,6 @@ register();
 void o; void LocalCluster;
 `,
     );
-    execFileSync(
-      process.execPath,
-      [
-        join(root, 'node_modules/typescript/bin/tsc'),
-        '--noEmit',
-        '--strict',
-        '--module',
-        'node16',
-        '--moduleResolution',
-        'node16',
-        '--skipLibCheck',
-        'types.mts',
-      ],
-      { cwd: app, stdio: 'pipe' },
-    );
+    typecheck('types.mts', 'node16', 'node16');
   });
 });

@@ -4,6 +4,7 @@ import { Resolver } from 'node:dns/promises';
 import { after, before, describe, it } from 'node:test';
 import { probeDns } from '../../lib/testing/dns/net.js';
 import { type DnsRecord, InProcessDnsServer } from '../../lib/testing.js';
+import { errorCode } from '../helpers/errors.js';
 
 const ZONE_NAME = 'echo.default.svc.cluster.local';
 const SRV_NAME = `_grpc._tcp.${ZONE_NAME}`;
@@ -21,15 +22,6 @@ function resolverFor(server: InProcessDnsServer): Resolver {
   const resolver = new Resolver({ timeout: RESOLVER_TIMEOUT_MS, tries: 1 });
   resolver.setServers([server.address]);
   return resolver;
-}
-
-async function errorCode(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code;
-  }
 }
 
 describe('InProcessDnsServer', () => {
