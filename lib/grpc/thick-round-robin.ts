@@ -75,15 +75,12 @@ export class ThickRoundRobin implements LoadBalancer {
     private readonly helper: ChannelControlHelper,
     clock: Clock = systemClock,
   ) {
-    const self = this;
     this.membership = new Membership<Endpoint, EndpointChild>({
       create: (key, endpoint) =>
         new EndpointChild(key, endpoint, helper, this.options, this.note, (child, state, error) =>
           this.onChildState(child, state, error),
         ),
-      get drainTimeoutMs() {
-        return self.settings.drainTimeoutMs;
-      },
+      drainTimeoutMs: () => this.settings.drainTimeoutMs,
       clock,
       logger: log,
     });

@@ -25,7 +25,8 @@ export interface MembershipDiff {
 
 export interface MembershipDeps<E, C extends Retirable> {
   create(key: string, endpoint: E): C;
-  readonly drainTimeoutMs: number;
+  /** Read when a drain starts, so a config update applies to the next drain. */
+  drainTimeoutMs(): number;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -108,13 +109,14 @@ export class Membership<E, C extends Retirable> {
       this.retire(member, 'it had no calls in flight');
       return;
     }
+    const timeoutMs = this.deps.drainTimeoutMs();
     this.deps.logger.debug(`draining ${member.key}: ${member.inFlight} call(s) in flight`);
     member.drainTimer = this.deps.clock.setTimer(() => {
       this.deps.logger.warn(
-        `drain of ${member.key} cut short after ${this.deps.drainTimeoutMs} ms with ${member.inFlight} call(s) still in flight`,
+        `drain of ${member.key} cut short after ${timeoutMs} ms with ${member.inFlight} call(s) still in flight`,
       );
       this.retire(member, 'the drain timeout passed');
-    }, this.deps.drainTimeoutMs);
+    }, timeoutMs);
   }
 
   private retire(member: Member<E, C>, why: string): void {

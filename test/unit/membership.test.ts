@@ -22,7 +22,7 @@ function setup(drainTimeoutMs = 30000) {
       created.push(child);
       return child;
     },
-    drainTimeoutMs,
+    drainTimeoutMs: () => drainTimeoutMs,
     clock,
     logger: silentLogger,
   });
