@@ -45,3 +45,51 @@ export const RESOLV_CONF_DEFAULTS = Object.freeze({ ndots: 1, maxNdots: 15 });
 /** grpc's default port for the `dns:` scheme, kept for `dns-poll:`. */
 export const DEFAULT_TARGET_PORT = 443;
 export const DEFAULT_DNS_PORT = 53;
+
+/**
+ * Passive ejection (outlier detection). References: Envoy's outlier detection and gRFC A50, Finagle's
+ * failure accrual.
+ */
+export const EJECTION_DEFAULTS = Object.freeze({
+  /** Envoy consecutive_5xx and Finagle's failure accrual both use 5 failures in a row. */
+  consecutiveFailures: 5,
+  /** Evaluation period of the failure-percentage rule, and of the ejection multiplier's decay (A50: 10 s). */
+  intervalMs: 10_000,
+  /** Failure-percentage rule (A50 failure_percentage_ejection): eject at ≥ 85 % failures ... */
+  failurePercentThreshold: 85,
+  /** ... over at least 20 calls in the interval (A50 uses 50 at 10 s; 20 still rules out noise at low rates). */
+  failurePercentMinimumRequests: 20,
+  /** Envoy base_ejection_time 30 s, multiplied by the number of ejections in a row ... */
+  baseEjectionMs: 30_000,
+  /** ... up to Envoy's max_ejection_time, 300 s. */
+  maxEjectionMs: 300_000,
+  /** Up to +10 % on each ejection time, so endpoints ejected together do not return together. */
+  ejectionJitter: 0.1,
+  /**
+   * At most half the endpoints ejected at once, and always at least one when there are two or more:
+   * one bad pod of three is ejected (Envoy's 10 % never ejects below 10 hosts).
+   */
+  maxEjectedPercent: 50,
+});
+
+/** Panic mode: below this share of usable endpoints, spread calls over all of them (Envoy: 50 %). */
+export const PANIC_DEFAULTS = Object.freeze({ thresholdPercent: 50 });
+
+/** Slow start, when enabled (Envoy slow_start_config defaults: aggression 1, min weight 10 %). */
+export const SLOW_START_DEFAULTS = Object.freeze({
+  windowMs: 30_000,
+  aggression: 1,
+  minWeightPercent: 10,
+});
+
+/** Stall detection: a pod that stops answering loses new picks long before deadlines expire. */
+export const STALL_DEFAULTS = Object.freeze({
+  /** Stalled when the oldest outstanding call is this many times older than the usual latency ... */
+  latencyMultiplier: 10,
+  /** ... and at least this old, so fast services are not judged on microseconds. */
+  floorMs: 100,
+  /** Outstanding calls needed: one long-lived stream alone never marks a pod stalled. */
+  minOutstanding: 2,
+  /** Time constant of the latency estimate (EWMA), as Linkerd's peak-EWMA decay. */
+  latencyDecayMs: 10_000,
+});
