@@ -93,3 +93,15 @@ export const STALL_DEFAULTS = Object.freeze({
   /** Time constant of the latency estimate (EWMA), as Linkerd's peak-EWMA decay. */
   latencyDecayMs: 10_000,
 });
+
+/**
+ * Codes that count as an endpoint failure: the ones that say something about the server or the
+ * path to it. Application outcomes (NOT_FOUND, INVALID_ARGUMENT, ...) do not; CANCELLED never does.
+ */
+export const FAILURE_CODE_DEFAULTS: readonly string[] = Object.freeze([
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL',
+  'UNKNOWN',
+  'DATA_LOSS',
+]);

@@ -1,6 +1,12 @@
 import { ROUND_ROBIN_DEFAULTS } from './defaults.js';
 import { describe, ThickConfigError } from './errors.js';
 import { checkDuration, checkKnownKeys, formatDuration } from './fields.js';
+import {
+  DEFAULT_HEALTH_SETTINGS,
+  HEALTH_FIELDS,
+  type HealthSettings,
+  parseHealthSettings,
+} from './health-config.js';
 
 export const THICK_ROUND_ROBIN = 'thick_round_robin';
 
@@ -10,33 +16,34 @@ export const THICK_POLICIES: readonly string[] = Object.freeze([THICK_ROUND_ROBI
 /** thick_round_robin's settings, parsed from its service-config JSON, validated and frozen. */
 export interface RoundRobinSettings {
   readonly drainTimeoutMs: number;
+  readonly health: HealthSettings;
 }
 
-const FIELDS = ['drain_timeout'] as const;
+export const DEFAULT_ROUND_ROBIN_SETTINGS: RoundRobinSettings = Object.freeze({
+  ...ROUND_ROBIN_DEFAULTS,
+  health: DEFAULT_HEALTH_SETTINGS,
+});
+
+const FIELDS = ['drain_timeout', ...HEALTH_FIELDS] as const;
 const MAX_DRAIN_MS = 3_600_000;
 
 export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
   const where = `the "${THICK_ROUND_ROBIN}" load-balancing config`;
-  if (json === undefined || json === null) return ROUND_ROBIN_DEFAULTS;
+  if (json === undefined || json === null) return DEFAULT_ROUND_ROBIN_SETTINGS;
   if (typeof json !== 'object' || Array.isArray(json)) {
     throw new ThickConfigError(THICK_ROUND_ROBIN, `${where} must be a JSON object, got ${describe(json)}`);
   }
   checkKnownKeys(where, json, FIELDS);
   const obj = json as Record<string, unknown>;
-  const settings: RoundRobinSettings = { ...ROUND_ROBIN_DEFAULTS };
+  let drainTimeoutMs: number = ROUND_ROBIN_DEFAULTS.drainTimeoutMs;
   if (obj.drain_timeout !== undefined) {
-    const ms = checkDuration(`${THICK_ROUND_ROBIN}.drain_timeout`, obj.drain_timeout);
-    if (ms > MAX_DRAIN_MS) {
+    drainTimeoutMs = checkDuration(`${THICK_ROUND_ROBIN}.drain_timeout`, obj.drain_timeout);
+    if (drainTimeoutMs > MAX_DRAIN_MS) {
       throw new ThickConfigError(
         'drain_timeout',
         `${THICK_ROUND_ROBIN}.drain_timeout must be at most ${formatDuration(MAX_DRAIN_MS)}, got ${describe(obj.drain_timeout)}`,
       );
     }
-    return Object.freeze({ ...settings, drainTimeoutMs: ms });
   }
-  return Object.freeze(settings);
-}
-
-export function renderRoundRobinConfig(settings: RoundRobinSettings): Record<string, unknown> {
-  return { drain_timeout: formatDuration(settings.drainTimeoutMs) };
+  return Object.freeze({ drainTimeoutMs, health: parseHealthSettings(THICK_ROUND_ROBIN, obj) });
 }

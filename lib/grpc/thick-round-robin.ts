@@ -1,9 +1,8 @@
 import { type Clock, systemClock } from '../common/clock.js';
-import { ROUND_ROBIN_DEFAULTS } from '../config/defaults.js';
 import {
+  DEFAULT_ROUND_ROBIN_SETTINGS,
   parseRoundRobinConfig,
   type RoundRobinSettings,
-  renderRoundRobinConfig,
   THICK_ROUND_ROBIN,
 } from '../config/policy.js';
 import { type Member, Membership } from '../membership/membership.js';
@@ -26,18 +25,21 @@ import { EndpointChild, endpointKey } from './endpoint-child.js';
 import { log } from './log.js';
 
 export class ThickRoundRobinConfig implements TypedLoadBalancingConfig {
-  constructor(readonly settings: RoundRobinSettings = ROUND_ROBIN_DEFAULTS) {}
+  constructor(
+    readonly settings: RoundRobinSettings = DEFAULT_ROUND_ROBIN_SETTINGS,
+    private readonly json: object = {},
+  ) {}
 
   getLoadBalancerName(): string {
     return THICK_ROUND_ROBIN;
   }
 
   toJsonObject(): object {
-    return { [THICK_ROUND_ROBIN]: renderRoundRobinConfig(this.settings) };
+    return { [THICK_ROUND_ROBIN]: this.json };
   }
 
   static createFromJson(json: unknown): ThickRoundRobinConfig {
-    return new ThickRoundRobinConfig(parseRoundRobinConfig(json));
+    return new ThickRoundRobinConfig(parseRoundRobinConfig(json), structuredClone(json ?? {}) as object);
   }
 }
 
@@ -62,7 +64,7 @@ class ThickRoundRobinPicker implements Picker {
  * asked for whenever an endpoint leaves READY.
  */
 export class ThickRoundRobin implements LoadBalancer {
-  private settings: RoundRobinSettings = ROUND_ROBIN_DEFAULTS;
+  private settings: RoundRobinSettings = DEFAULT_ROUND_ROBIN_SETTINGS;
   private readonly membership: Membership<Endpoint, EndpointChild>;
   private readonly cursor = new RoundRobinCursor(Math.random);
   private options: ChannelOptions = {};

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { RESOLVER_DEFAULTS, ROUND_ROBIN_DEFAULTS } from '../../lib/config/defaults.js';
 import { ThickConfigError } from '../../lib/config/errors.js';
 import { checkDuration, formatDuration } from '../../lib/config/fields.js';
-import { parseRoundRobinConfig } from '../../lib/config/policy.js';
+import { DEFAULT_ROUND_ROBIN_SETTINGS, parseRoundRobinConfig } from '../../lib/config/policy.js';
 import { parseResolverOptions } from '../../lib/discovery/options.js';
 
 function throwsNaming(fn: () => unknown, field: string, message: RegExp): void {
@@ -81,8 +81,9 @@ describe('resolver channel options', () => {
 
 describe('thick_round_robin config', () => {
   it('defaults with {} or no config', () => {
-    assert.deepEqual(parseRoundRobinConfig({}), ROUND_ROBIN_DEFAULTS);
-    assert.deepEqual(parseRoundRobinConfig(undefined), ROUND_ROBIN_DEFAULTS);
+    assert.deepEqual(parseRoundRobinConfig({}), DEFAULT_ROUND_ROBIN_SETTINGS);
+    assert.deepEqual(parseRoundRobinConfig(undefined), DEFAULT_ROUND_ROBIN_SETTINGS);
+    assert.equal(DEFAULT_ROUND_ROBIN_SETTINGS.drainTimeoutMs, ROUND_ROBIN_DEFAULTS.drainTimeoutMs);
   });
 
   it('reads drain_timeout in both duration forms', () => {
