@@ -20,6 +20,7 @@ export const STATUS_CODES: Readonly<Record<string, number>> = Object.freeze({
 });
 
 export const CANCELLED_CODE = STATUS_CODES.CANCELLED!;
+export const DEADLINE_EXCEEDED_CODE = STATUS_CODES.DEADLINE_EXCEEDED!;
 
 export function statusName(code: number): string {
   return Object.entries(STATUS_CODES).find(([, c]) => c === code)?.[0] ?? String(code);

@@ -1,4 +1,6 @@
+import { systemClock } from '../common/clock.js';
 import { formatHostPort } from '../discovery/target.js';
+import type { HealthGate } from '../health/gate.js';
 import type { Member, Membership } from '../membership/membership.js';
 import {
   type ChannelControlHelper,
@@ -34,7 +36,8 @@ export class EndpointChild {
   member: Member<Endpoint, EndpointChild> | null = null;
   private readonly leaf: LeafLoadBalancer;
   private onStarted: (() => void) | null = null;
-  private onEnded: OnCallEnded | null = null;
+  private onEnded: (() => void) | null = null;
+  private gate: HealthGate | null = null;
 
   constructor(
     readonly key: string,
@@ -56,8 +59,13 @@ export class EndpointChild {
     this.leaf = createLeaf(endpoint, ownHelper, options, resolutionNote);
   }
 
-  bind(membership: Membership<Endpoint, EndpointChild>, member: Member<Endpoint, EndpointChild>): void {
+  bind(
+    membership: Membership<Endpoint, EndpointChild>,
+    member: Member<Endpoint, EndpointChild>,
+    gate: HealthGate,
+  ): void {
     this.member = member;
+    this.gate = gate;
     this.onStarted = () => membership.callStarted(member);
     this.onEnded = () => membership.callEnded(member);
   }
@@ -70,27 +78,30 @@ export class EndpointChild {
     this.leaf.exitIdle();
   }
 
-  pick(args: PickArgs): PickResult {
+  /** Picks this endpoint's connection for a call at `now` (the picker's clock). */
+  pick(args: PickArgs, now: number): PickResult {
     const result = this.leaf.getPicker().pick(args);
-    if (result.pickResultType !== PickResultType.COMPLETE || !this.onStarted || !this.onEnded) return result;
-    const started = this.onStarted;
-    const ended = this.onEnded;
+    const { onStarted, onEnded, gate } = this;
+    if (result.pickResultType !== PickResultType.COMPLETE || !onStarted || !onEnded || !gate) return result;
+    const key = this.key;
+    const ticket = gate.picked(key, now);
     const innerStarted = result.onCallStarted;
     const innerEnded = result.onCallEnded;
+    // One closure per call: it carries the call's ticket, for the latency and stall estimates.
+    const ended: OnCallEnded = (code, details, metadata) => {
+      innerEnded?.(code, details, metadata);
+      onEnded();
+      gate.ended(key, ticket, systemClock.now(), code);
+    };
     return {
       ...result,
       onCallStarted: innerStarted
         ? () => {
             innerStarted();
-            started();
+            onStarted();
           }
-        : started,
-      onCallEnded: innerEnded
-        ? (code, details, metadata) => {
-            innerEnded(code, details, metadata);
-            ended(code, details, metadata);
-          }
-        : ended,
+        : onStarted,
+      onCallEnded: ended,
     };
   }
 

@@ -5,6 +5,7 @@ import {
   type RoundRobinSettings,
   THICK_ROUND_ROBIN,
 } from '../config/policy.js';
+import { HealthGate } from '../health/gate.js';
 import { type Member, Membership } from '../membership/membership.js';
 import { RoundRobinCursor } from '../picking/round-robin.js';
 import {
@@ -45,16 +46,28 @@ export class ThickRoundRobinConfig implements TypedLoadBalancingConfig {
 
 type RrMember = Member<Endpoint, EndpointChild>;
 
-/** Round robin per call over the READY members; the cursor lives on the policy so rotation survives swaps. */
+/**
+ * Round robin per call over the candidates (READY, not ejected, healthy; or all READY in panic),
+ * passing over a stalled or warming endpoint. The cursor lives on the policy so the rotation
+ * survives picker swaps.
+ */
 class ThickRoundRobinPicker implements Picker {
   constructor(
-    private readonly ready: readonly RrMember[],
+    private readonly candidates: readonly RrMember[],
     private readonly cursor: RoundRobinCursor,
+    private readonly gate: HealthGate,
+    private readonly peerLatencyMs: number | undefined,
   ) {}
 
   pick(args: PickArgs): PickResult {
-    const member = this.ready[this.cursor.next(this.ready.length)]!;
-    return member.child.pick(args);
+    const now = systemClock.now();
+    const n = this.candidates.length;
+    for (let tries = 0; tries < n; tries++) {
+      const member = this.candidates[this.cursor.next(n)]!;
+      if (this.gate.admits(member.key, now, this.peerLatencyMs)) return member.child.pick(args, now);
+    }
+    // Every candidate is stalled or held back: fail open rather than fail the call.
+    return this.candidates[this.cursor.next(n)]!.child.pick(args, now);
   }
 }
 
@@ -72,6 +85,9 @@ export class ThickRoundRobin implements LoadBalancer {
   private emptyMessage: string | null = null;
   private paused = false;
   private lastError: string | null = null;
+  private readonly gate: HealthGate;
+  /** Once endpoints are known, new ones get slow start (the first set resolved does not). */
+  private running = false;
 
   constructor(
     private readonly helper: ChannelControlHelper,
@@ -86,6 +102,7 @@ export class ThickRoundRobin implements LoadBalancer {
       clock,
       logger: log,
     });
+    this.gate = new HealthGate(this.settings.health, clock, Math.random, log, () => this.updateAggregate());
   }
 
   updateAddressList(
@@ -96,6 +113,7 @@ export class ThickRoundRobin implements LoadBalancer {
   ): boolean {
     if (!(config instanceof ThickRoundRobinConfig)) return false;
     this.settings = config.settings;
+    this.gate.update(config.settings.health);
     if (!endpoints.ok) {
       // Keep serving the endpoints we have; only a policy with none reports the error.
       if (this.membership.active.size === 0) {
@@ -109,11 +127,15 @@ export class ThickRoundRobin implements LoadBalancer {
     const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
     this.paused = true;
     const diff = this.membership.update(next);
+    for (const key of diff.removed) this.gate.remove(key);
+    for (const key of diff.restored) this.gate.add(key, this.running);
     for (const key of diff.added) {
       const member = this.membership.active.get(key)!;
-      member.child.bind(this.membership, member);
+      this.gate.add(key, this.running);
+      member.child.bind(this.membership, member, this.gate);
       member.child.startConnecting();
     }
+    if (next.size > 0) this.running = true;
     this.paused = false;
     if (diff.added.length + diff.removed.length + diff.restored.length > 0) {
       log.info(
@@ -139,6 +161,7 @@ export class ThickRoundRobin implements LoadBalancer {
 
   destroy(): void {
     this.membership.destroy();
+    this.gate.destroy();
   }
 
   getTypeName(): string {
@@ -156,6 +179,8 @@ export class ThickRoundRobin implements LoadBalancer {
       }
       return;
     }
+    if (state === ConnectivityState.TRANSIENT_FAILURE && previous !== state)
+      this.gate.connectionFailed(member.key);
     // A pod going away (GOAWAY, reset) is usually a membership change: look now, not at the next poll.
     if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
       this.helper.requestReresolution();
@@ -176,7 +201,14 @@ export class ThickRoundRobin implements LoadBalancer {
     }
     const total = this.membership.active.size;
     if (ready.length > 0) {
-      this.helper.updateState(ConnectivityState.READY, new ThickRoundRobinPicker(ready, this.cursor), null);
+      const { candidates } = this.gate.pickSet(ready, (m) => m.key);
+      const picker = new ThickRoundRobinPicker(
+        candidates.length > 0 ? candidates : ready,
+        this.cursor,
+        this.gate,
+        this.gate.peerLatency(),
+      );
+      this.helper.updateState(ConnectivityState.READY, picker, null);
     } else if (total === 0) {
       if (this.emptyMessage === null) return; // nothing resolved yet: stay as we are
       this.helper.updateState(

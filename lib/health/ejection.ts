@@ -51,7 +51,8 @@ interface Endpoint {
   /** Ejections without a full recovery in between: multiplies the ejection time; decays by one per quiet interval. */
   ejections: number;
   timer: TimerHandle | null;
-  trialOut: boolean;
+  /** When the trial call of a probation was sent; null when none is out. */
+  trialAt: number | null;
   successes: number;
   failures: number;
 }
@@ -83,7 +84,7 @@ export class EjectionTracker {
       consecutive: 0,
       ejections: 0,
       timer: null,
-      trialOut: false,
+      trialAt: null,
       successes: 0,
       failures: 0,
     });
@@ -104,7 +105,12 @@ export class EjectionTracker {
   isPickable(key: string): boolean {
     const e = this.endpoints.get(key);
     if (!e) return false;
-    return e.state === 'active' || (e.state === 'probation' && !e.trialOut);
+    if (e.state === 'active') return true;
+    // A trial call that never reported back (it was never started) must not block the endpoint for ever.
+    return (
+      e.state === 'probation' &&
+      (e.trialAt === null || this.clock.now() - e.trialAt > this.settings.intervalMs)
+    );
   }
 
   isEjected(key: string): boolean {
@@ -114,13 +120,13 @@ export class EjectionTracker {
   /** A call was sent: on probation, it is the one trial call. */
   onPicked(key: string): void {
     const e = this.endpoints.get(key);
-    if (e?.state === 'probation') e.trialOut = true;
+    if (e?.state === 'probation') e.trialAt = this.clock.now();
   }
 
   /** A call ended without a verdict (CANCELLED): a trial call may be tried again. */
   abandoned(key: string): void {
     const e = this.endpoints.get(key);
-    if (e?.state === 'probation') e.trialOut = false;
+    if (e?.state === 'probation') e.trialAt = null;
   }
 
   /** A call ended (the caller has already left out CANCELLED and classified the code). */
@@ -130,7 +136,7 @@ export class EjectionTracker {
     if (failed) e.failures++;
     else e.successes++;
     if (e.state === 'probation') {
-      e.trialOut = false;
+      e.trialAt = null;
       if (failed) this.eject(key, e, 'probation_failed', true);
       else {
         e.state = 'active';
@@ -172,7 +178,7 @@ export class EjectionTracker {
     e.ejections++;
     e.state = 'ejected';
     e.consecutive = 0;
-    e.trialOut = false;
+    e.trialAt = null;
     const { baseEjectionMs, maxEjectionMs, ejectionJitter } = this.settings;
     const capped = Math.min(baseEjectionMs * e.ejections, Math.max(baseEjectionMs, maxEjectionMs));
     const durationMs = Math.round(capped * (1 + ejectionJitter * this.random()));

@@ -9,44 +9,66 @@ export interface StallSettings {
 
 export const DEFAULT_STALL_SETTINGS: StallSettings = STALL_DEFAULTS;
 
+/** Identifies a call to callEnded(): when it was sent and in which answer epoch. */
+export interface StallTicket {
+  readonly startedAt: number;
+  readonly epoch: number;
+}
+
 /**
- * Notices an endpoint that stopped answering, long before deadlines expire. Only the calls sent
- * since the endpoint last completed one count: it is stalled when at least `minOutstanding` of them
- * are out and the first of them is far older than its usual latency (and than a floor). A
- * long-lived stream opened earlier never counts, so it can neither cause a stall nor hide one.
- * Not an ejection: any completion ends the stall at once. O(1), no per-call state; times passed in.
+ * Notices an endpoint that stopped answering, long before deadlines expire. Only calls sent since
+ * the endpoint last answered count: it is stalled when at least `minOutstanding` were sent, the
+ * first is far older than the usual latency (and older than a floor), and some are still out.
+ * While stalled it gets no new call; once all of those calls have ended without an answer
+ * (deadline), it gets one probe at a time, so a pod that resumes is found, and a pod that stays
+ * hung fails one call at a time toward ejection. A long-lived stream opened earlier neither causes
+ * nor hides a stall. Not an ejection: any answer ends it. O(1); times are passed in.
  */
 export class StallDetector {
-  private sinceCompletion = 0;
-  private firstSinceCompletion = 0;
+  /** Bumped by every answer; calls from an older epoch no longer count. */
+  private epoch = 0;
+  private sentSinceAnswer = 0;
+  private outSinceAnswer = 0;
+  private firstSinceAnswer = 0;
   private latencyMs: number | undefined;
   private latencyAt = 0;
 
   constructor(private readonly settings: StallSettings = DEFAULT_STALL_SETTINGS) {}
 
   /** A call was sent at `now`. */
-  callStarted(now: number): void {
-    if (this.sinceCompletion === 0) this.firstSinceCompletion = now;
-    this.sinceCompletion++;
+  callStarted(now: number): StallTicket {
+    if (this.sentSinceAnswer === 0) this.firstSinceAnswer = now;
+    this.sentSinceAnswer++;
+    this.outSinceAnswer++;
+    return { startedAt: now, epoch: this.epoch };
   }
 
-  /** A call sent at `startedAt` ended at `now`, whatever its status: an answer proves the endpoint alive. */
-  callEnded(startedAt: number, now: number): void {
-    this.sinceCompletion = 0;
-    this.observe(now - startedAt, now);
+  /**
+   * A call ended at `now`. `answered`: the endpoint answered (any status it sent); false for a
+   * deadline or cancellation, which prove nothing about it.
+   */
+  callEnded(ticket: StallTicket, now: number, answered: boolean): void {
+    if (answered) {
+      this.epoch++;
+      this.sentSinceAnswer = 0;
+      this.outSinceAnswer = 0;
+      this.observe(now - ticket.startedAt, now);
+    } else if (ticket.epoch === this.epoch && this.outSinceAnswer > 0) {
+      this.outSinceAnswer--;
+    }
   }
 
-  /** The endpoint's latency estimate (EWMA over completed calls), undefined before the first. */
+  /** The endpoint's latency estimate (EWMA over answered calls), undefined before the first. */
   latency(): number | undefined {
     return this.latencyMs;
   }
 
   /** `peerLatencyMs`: the typical latency of the other endpoints, for an endpoint with no history. */
   isStalled(now: number, peerLatencyMs?: number): boolean {
-    if (this.sinceCompletion < this.settings.minOutstanding) return false;
+    if (this.sentSinceAnswer < this.settings.minOutstanding || this.outSinceAnswer === 0) return false;
     const usual = Math.max(this.latencyMs ?? 0, peerLatencyMs ?? 0);
     const threshold = Math.max(this.settings.floorMs, this.settings.latencyMultiplier * usual);
-    return now - this.firstSinceCompletion > threshold;
+    return now - this.firstSinceAnswer > threshold;
   }
 
   private observe(sampleMs: number, now: number): void {

@@ -173,7 +173,10 @@ describe('thick_round_robin through a real channel', () => {
               minimum_hosts: 3,
               request_volume: 3,
             },
-            child_policy: [{ thick_round_robin: {} }],
+            // Our own ejection off, so that this shows grpc-js's doing the ejecting.
+            child_policy: [
+              { thick_round_robin: { ejection: { consecutive_failures: 0, failure_percentage: null } } },
+            ],
           },
         },
       ],

@@ -8,7 +8,7 @@ import {
 } from '../../lib/health/ejection.js';
 import { inPanic } from '../../lib/health/panic.js';
 import { accepts, slowStartWeight } from '../../lib/health/slow-start.js';
-import { StallDetector } from '../../lib/health/stall.js';
+import { StallDetector, type StallTicket } from '../../lib/health/stall.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 function tracker(overrides: Partial<EjectionSettings> = {}, keys = ['a', 'b', 'c'], random = () => 0) {
@@ -223,10 +223,11 @@ describe('slow start', () => {
 });
 
 describe('stall detection', () => {
+  const ok = (s: StallDetector, t: StallTicket, now: number) => s.callEnded(t, now, true);
+
   it('marks an endpoint stalled when calls sent since its last answer are far older than usual', () => {
     const s = new StallDetector();
-    s.callStarted(0);
-    s.callEnded(0, 2); // usual latency 2 ms
+    ok(s, s.callStarted(0), 2); // usual latency 2 ms
     s.callStarted(10);
     s.callStarted(60);
     assert.equal(s.isStalled(100), false, '90 ms is under the 100 ms floor');
@@ -235,8 +236,7 @@ describe('stall detection', () => {
 
   it('uses ten times the usual latency when that is above the floor', () => {
     const s = new StallDetector();
-    s.callStarted(0);
-    s.callEnded(0, 50);
+    ok(s, s.callStarted(0), 50);
     s.callStarted(100);
     s.callStarted(100);
     assert.equal(s.isStalled(599), false);
@@ -251,14 +251,29 @@ describe('stall detection', () => {
     assert.equal(s.isStalled(201, 20), true);
   });
 
-  it('recovers the moment any call completes', () => {
+  it('recovers the moment the endpoint answers any call', () => {
     const s = new StallDetector();
-    s.callStarted(0);
+    const first = s.callStarted(0);
     s.callStarted(0);
     s.callStarted(0);
     assert.equal(s.isStalled(500), true);
-    s.callEnded(0, 500);
+    ok(s, first, 500);
     assert.equal(s.isStalled(501), false);
+  });
+
+  it('a hung endpoint gets one probe at a time once its calls have timed out', () => {
+    const s = new StallDetector();
+    const a = s.callStarted(0);
+    const b = s.callStarted(50);
+    assert.equal(s.isStalled(200), true);
+    s.callEnded(a, 300, false); // deadline
+    assert.equal(s.isStalled(301), true, 'b is still out');
+    s.callEnded(b, 350, false);
+    assert.equal(s.isStalled(351), false, 'all timed out: one probe may go');
+    const probe = s.callStarted(351);
+    assert.equal(s.isStalled(352), true, 'and only one');
+    s.callEnded(probe, 651, false);
+    assert.equal(s.isStalled(652), false);
   });
 
   it('never marks a single long-lived call (a stream) as a stall', () => {
@@ -269,14 +284,13 @@ describe('stall detection', () => {
 
   it('a long stream opened earlier neither causes nor hides a stall', () => {
     const s = new StallDetector();
-    s.callStarted(0); // the stream
-    for (let t = 10; t < 1000; t += 10) {
-      s.callStarted(t);
-      s.callEnded(t, t + 1);
-    }
+    const stream = s.callStarted(0);
+    for (let t = 10; t < 1000; t += 10) ok(s, s.callStarted(t), t + 1);
     s.callStarted(995);
-    assert.equal(s.isStalled(1000), false, 'calls complete: not stalled');
+    assert.equal(s.isStalled(1000), false, 'calls are answered: not stalled');
     s.callStarted(1000); // the pod hangs: two calls out since the last answer
     assert.equal(s.isStalled(1096), true, 'hung behind the stream: stalled after the 100 ms floor');
+    s.callEnded(stream, 1100, false); // the old stream ending proves nothing and changes nothing
+    assert.equal(s.isStalled(1101), true);
   });
 });

@@ -1,0 +1,181 @@
+import type { Clock, RandomSource } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { HealthSettings } from '../config/health-config.js';
+import { CANCELLED_CODE, DEADLINE_EXCEEDED_CODE } from '../config/status-codes.js';
+import { type EjectionEvent, EjectionTracker } from './ejection.js';
+import { inPanic } from './panic.js';
+import { accepts, slowStartWeight } from './slow-start.js';
+import { StallDetector, type StallTicket } from './stall.js';
+
+interface EndpointHealth {
+  readonly stall: StallDetector | null;
+  /** Health/Watch said NOT_SERVING or SERVICE_UNKNOWN. */
+  notServing: boolean;
+  /** Slow start began here; null when it does not apply. */
+  warmingSince: number | null;
+}
+
+/** What the picker of a thick policy is built from. */
+export interface PickSet<T> {
+  readonly candidates: readonly T[];
+  readonly panic: boolean;
+}
+
+/**
+ * Everything that decides whether a connected endpoint should get a call, shared by every thick
+ * policy: passive ejection and probation, active health status, stall detection, slow start and
+ * panic mode. The policy tells it about calls and connections; it tells the policy when the pick
+ * set must be rebuilt. Pure: no grpc-js, time and randomness injected.
+ */
+export class HealthGate {
+  private readonly endpoints = new Map<string, EndpointHealth>();
+  private readonly ejection: EjectionTracker;
+  private panic = false;
+
+  constructor(
+    private settings: HealthSettings,
+    private readonly clock: Clock,
+    private readonly random: RandomSource,
+    private readonly logger: Logger,
+    /** The pick set changed (an ejection, a restore, a health change). */
+    private readonly onChange: () => void,
+  ) {
+    this.ejection = new EjectionTracker(settings.ejection, clock, random, (event) => this.onEjection(event));
+  }
+
+  get inPanic(): boolean {
+    return this.panic;
+  }
+
+  update(settings: HealthSettings): void {
+    this.settings = settings;
+    this.ejection.update(settings.ejection);
+  }
+
+  /** `warm`: slow start applies (a pod added to a running set, not the first set resolved). */
+  add(key: string, warm: boolean): void {
+    if (this.endpoints.has(key)) return;
+    const stall = this.settings.stall ? new StallDetector(this.settings.stall) : null;
+    this.endpoints.set(key, { stall, notServing: false, warmingSince: null });
+    this.ejection.add(key);
+    if (warm) this.startWarming(key);
+  }
+
+  remove(key: string): void {
+    this.endpoints.delete(key);
+    this.ejection.remove(key);
+  }
+
+  destroy(): void {
+    this.endpoints.clear();
+    this.ejection.destroy();
+  }
+
+  /** Slow start (re)starts now for this endpoint, if enabled. */
+  startWarming(key: string): void {
+    const e = this.endpoints.get(key);
+    if (e && this.settings.slowStart) e.warmingSince = this.clock.now();
+  }
+
+  setServing(key: string, serving: boolean): void {
+    const e = this.endpoints.get(key);
+    if (!e || e.notServing === !serving) return;
+    e.notServing = !serving;
+    this.logger.info(`${key} health check: ${serving ? 'SERVING' : 'NOT_SERVING'}`);
+    if (serving) this.startWarming(key);
+    this.onChange();
+  }
+
+  /** A connection attempt failed: counts as a failure toward ejection. */
+  connectionFailed(key: string): void {
+    this.ejection.record(key, true);
+  }
+
+  /**
+   * The endpoints to pick from, out of the connected ones: those neither ejected nor unhealthy;
+   * or, in panic (too few of those), all of them.
+   */
+  pickSet<T>(connected: readonly T[], keyOf: (item: T) => string): PickSet<T> {
+    const usable = connected.filter((item) => {
+      const key = keyOf(item);
+      return this.ejection.isPickable(key) && !this.endpoints.get(key)?.notServing;
+    });
+    const panic = inPanic(usable.length, connected.length, this.settings.panicThresholdPercent);
+    if (panic !== this.panic) {
+      this.panic = panic;
+      if (panic) {
+        this.logger.warn(
+          `panic mode: only ${usable.length} of ${connected.length} connected endpoint(s) usable ` +
+            `(< ${this.settings.panicThresholdPercent} %); spreading calls over all of them`,
+        );
+      } else {
+        this.logger.info(`panic mode over: ${usable.length} of ${connected.length} endpoint(s) usable`);
+      }
+    }
+    return { candidates: panic ? connected : usable, panic };
+  }
+
+  /** At pick time: not stalled, and let through by slow start. `peerLatencyMs` from the policy. */
+  admits(key: string, now: number, peerLatencyMs?: number): boolean {
+    const e = this.endpoints.get(key);
+    if (!e) return true;
+    if (e.stall?.isStalled(now, peerLatencyMs)) return false;
+    if (e.warmingSince !== null && this.settings.slowStart) {
+      const weight = slowStartWeight(now - e.warmingSince, this.settings.slowStart);
+      if (weight >= 1) e.warmingSince = null;
+      else return accepts(weight, this.random);
+    }
+    return true;
+  }
+
+  /** The endpoint was picked for a call at `now`; hand the ticket back to ended(). */
+  picked(key: string, now: number): StallTicket {
+    this.ejection.onPicked(key);
+    return this.endpoints.get(key)?.stall?.callStarted(now) ?? { startedAt: now, epoch: -1 };
+  }
+
+  /** A call ended with `code` at `now`. */
+  ended(key: string, ticket: StallTicket, now: number, code: number): void {
+    const e = this.endpoints.get(key);
+    if (!e) return;
+    // A deadline or a cancellation is the client giving up: no proof that the endpoint is alive.
+    e.stall?.callEnded(ticket, now, code !== CANCELLED_CODE && code !== DEADLINE_EXCEEDED_CODE);
+    if (code === CANCELLED_CODE) this.ejection.abandoned(key);
+    else this.ejection.record(key, this.settings.failureCodes.has(code));
+  }
+
+  /** Median latency estimate over endpoints that have one: the "usual" latency for newcomers. */
+  peerLatency(): number | undefined {
+    const samples: number[] = [];
+    for (const e of this.endpoints.values()) {
+      const l = e.stall?.latency();
+      if (l !== undefined) samples.push(l);
+    }
+    if (samples.length === 0) return undefined;
+    samples.sort((a, b) => a - b);
+    return samples[samples.length >> 1];
+  }
+
+  private onEjection(event: EjectionEvent): void {
+    switch (event.kind) {
+      case 'ejected':
+        this.logger.warn(
+          `ejected ${event.key} for ${(event.durationMs / 1000).toFixed(1)}s (${event.reason.replaceAll('_', ' ')}, ejection #${event.ejections})`,
+        );
+        break;
+      case 'ejection_skipped':
+        this.logger.info(
+          `not ejecting ${event.key} (${event.reason.replaceAll('_', ' ')}): too many endpoints already out`,
+        );
+        return;
+      case 'probation':
+        this.logger.info(`${event.key} on probation: one trial call`);
+        break;
+      case 'restored':
+        this.logger.info(`${event.key} restored after a successful trial call`);
+        this.startWarming(event.key);
+        break;
+    }
+    this.onChange();
+  }
+}
