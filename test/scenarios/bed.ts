@@ -65,11 +65,15 @@ export function stockClient(cluster: LocalCluster): EchoClient {
 }
 
 /** Steady open-loop load through one client. */
-export function load(client: EchoClient, ratePerSecond = RATE): LoadGenerator {
-  const generator = new LoadGenerator(({ deadlineMs, signal }) => client.call(deadlineMs, { signal }));
-  generator.start({ ratePerSecond, deadlineMs: DEADLINE_MS });
+export function load(client: EchoClient, ratePerSecond = RATE, deadlineMs = DEADLINE_MS): LoadGenerator {
+  // The gRPC deadline ends late calls (DEADLINE_EXCEEDED, as in production), not a client-side cancel.
+  const generator = new LoadGenerator(({ deadlineMs: ms }) => client.call(ms));
+  generator.start({ ratePerSecond, deadlineMs });
   return generator;
 }
+
+/** The health scenarios' deadline: hung pods must be found long before it, as the issue sets it. */
+export const SHORT_DEADLINE_MS = 300;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -84,4 +88,27 @@ export function summary(r: LoadResults): string {
     .map(([code, f]) => `${code}×${f.count} (${f.samples[0] ?? ''})`)
     .join('; ');
   return `total ${r.total}, failures ${r.failures} ${failures} | ${perPod}`;
+}
+
+/** Channel options selecting thick_round_robin with this config, in the raw form users can write. */
+export function rawOptions(policyConfig: object): Record<string, string | number> {
+  return {
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ thick_round_robin: policyConfig }] }),
+    'grpc-thick.poll_interval_ms': POLL_MS,
+  };
+}
+
+/** Log lines since `since` (ms timestamp) that match `pattern`. */
+export function logsSince(since: number, pattern: RegExp): string[] {
+  return logs.filter((l) => l.at >= since && pattern.test(l.message)).map((l) => l.message);
+}
+
+/** Waits until `check` holds, polling; false after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) return false;
+    await sleep(stepMs);
+  }
+  return true;
 }
