@@ -40,6 +40,7 @@ const x = grpc.experimental;
 export type ChannelOptions = grpc.ChannelOptions;
 export type Endpoint = grpc.experimental.Endpoint;
 export type SubchannelAddress = grpc.experimental.SubchannelAddress;
+export type SubchannelInterface = grpc.experimental.SubchannelInterface;
 export type ChannelControlHelper = grpc.experimental.ChannelControlHelper;
 export type LoadBalancer = grpc.experimental.LoadBalancer;
 export type TypedLoadBalancingConfig = grpc.experimental.TypedLoadBalancingConfig;

@@ -15,6 +15,8 @@ import {
   type PickResult,
   PickResultType,
 } from './adapter.js';
+import { HealthWatcher } from './health-watch.js';
+import { log } from './log.js';
 
 /** Stable identity of an endpoint: its addresses, sorted, as gRPC writes them. */
 export function endpointKey(endpoint: Endpoint): string {
@@ -38,6 +40,7 @@ export class EndpointChild {
   private onStarted: (() => void) | null = null;
   private onEnded: (() => void) | null = null;
   private gate: HealthGate | null = null;
+  private readonly watchers: HealthWatcher[] = [];
 
   constructor(
     readonly key: string,
@@ -46,8 +49,22 @@ export class EndpointChild {
     options: ChannelOptions,
     resolutionNote: string,
     onState: StateListener,
+    healthCheck: { readonly serviceName: string } | null,
   ) {
     const ownHelper = childHelper(helper, {
+      createSubchannel: (address, args) => {
+        const subchannel = helper.createSubchannel(address, args);
+        if (healthCheck) {
+          const watcher = new HealthWatcher(
+            subchannel,
+            healthCheck.serviceName,
+            (s) => this.gate?.setServing(key, s),
+            log,
+          );
+          this.watchers.push(watcher);
+        }
+        return subchannel;
+      },
       updateState: (state, _picker, error) => {
         const previous = this.state;
         this.state = state;
@@ -106,6 +123,7 @@ export class EndpointChild {
   }
 
   destroy(): void {
+    for (const watcher of this.watchers) watcher.stop();
     this.leaf.destroy();
   }
 }

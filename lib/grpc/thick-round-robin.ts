@@ -95,8 +95,14 @@ export class ThickRoundRobin implements LoadBalancer {
   ) {
     this.membership = new Membership<Endpoint, EndpointChild>({
       create: (key, endpoint) =>
-        new EndpointChild(key, endpoint, helper, this.options, this.note, (child, state, error) =>
-          this.onChildState(child, state, error),
+        new EndpointChild(
+          key,
+          endpoint,
+          helper,
+          this.options,
+          this.note,
+          (child, state, error) => this.onChildState(child, state, error),
+          this.settings.health.healthCheck,
         ),
       drainTimeoutMs: () => this.settings.drainTimeoutMs,
       clock,

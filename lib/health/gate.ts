@@ -11,6 +11,8 @@ interface EndpointHealth {
   readonly stall: StallDetector | null;
   /** Health/Watch said NOT_SERVING or SERVICE_UNKNOWN. */
   notServing: boolean;
+  /** Health checking is on and has not answered yet: not a candidate, and not counted for panic. */
+  healthPending: boolean;
   /** Slow start began here; null when it does not apply. */
   warmingSince: number | null;
 }
@@ -56,7 +58,12 @@ export class HealthGate {
   add(key: string, warm: boolean): void {
     if (this.endpoints.has(key)) return;
     const stall = this.settings.stall ? new StallDetector(this.settings.stall) : null;
-    this.endpoints.set(key, { stall, notServing: false, warmingSince: null });
+    this.endpoints.set(key, {
+      stall,
+      notServing: false,
+      healthPending: this.settings.healthCheck !== null,
+      warmingSince: null,
+    });
     this.ejection.add(key);
     if (warm) this.startWarming(key);
   }
@@ -79,7 +86,8 @@ export class HealthGate {
 
   setServing(key: string, serving: boolean): void {
     const e = this.endpoints.get(key);
-    if (!e || e.notServing === !serving) return;
+    if (!e || (!e.healthPending && e.notServing === !serving)) return;
+    e.healthPending = false;
     e.notServing = !serving;
     this.logger.info(`${key} health check: ${serving ? 'SERVING' : 'NOT_SERVING'}`);
     if (serving) this.startWarming(key);
@@ -95,7 +103,8 @@ export class HealthGate {
    * The endpoints to pick from, out of the connected ones: those neither ejected nor unhealthy;
    * or, in panic (too few of those), all of them.
    */
-  pickSet<T>(connected: readonly T[], keyOf: (item: T) => string): PickSet<T> {
+  pickSet<T>(ready: readonly T[], keyOf: (item: T) => string): PickSet<T> {
+    const connected = ready.filter((item) => !this.endpoints.get(keyOf(item))?.healthPending);
     const usable = connected.filter((item) => {
       const key = keyOf(item);
       return this.ejection.isPickable(key) && !this.endpoints.get(key)?.notServing;

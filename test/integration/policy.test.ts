@@ -265,6 +265,23 @@ describe('thick_round_robin through a real channel', () => {
     client.close();
   });
 
+  it('treats a server without the Health service as healthy, with one warning (gRFC A17)', async () => {
+    await publish('nohealth', [3, 4]);
+    const since = logs.length;
+    const client = echoClient(target('nohealth'), {
+      'grpc.service_config': JSON.stringify({
+        loadBalancingConfig: [{ thick_round_robin: { health_check: {} } }],
+      }),
+    });
+    await client.call(3000);
+    await sleep(200);
+    const counts = await client.count(20);
+    client.close();
+    assert.deepEqual(Object.keys(counts).sort(), [addr(3), addr(4)].sort(), JSON.stringify(counts));
+    const warnings = logs.slice(since).filter((l) => /does not implement grpc.health.v1.Health/.test(l));
+    assert.equal(warnings.length, 2, 'one warning per address');
+  });
+
   it('serves an IP literal target without DNS', async () => {
     const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
     assert.deepEqual(await client.count(3), { [addr(1)]: 3 });

@@ -1,0 +1,152 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../common/logger.js';
+import { ConnectivityState, type SubchannelInterface } from './adapter.js';
+
+const WATCH_METHOD = '/grpc.health.v1.Health/Watch';
+/** grpc.health.v1.HealthCheckResponse.ServingStatus */
+const SERVING = 1;
+/** Back-off before re-opening a watch that failed while the connection stayed up (A17 retries with back-off). */
+const RETRY_MS = 1000;
+const PROTO_STRING_FIELD_1 = 0x0a;
+const PROTO_VARINT_FIELD_1 = 0x08;
+
+const warnedUnimplemented = new Set<string>();
+
+/** HealthCheckRequest { string service = 1; } in protobuf wire format. */
+export function encodeHealthRequest(service: string): Buffer {
+  const body = Buffer.from(service, 'utf8');
+  if (body.length === 0) return Buffer.alloc(0);
+  return Buffer.concat([Buffer.from([PROTO_STRING_FIELD_1]), encodeVarint(body.length), body]);
+}
+
+/** HealthCheckResponse { ServingStatus status = 1; }: the status, 0 (UNKNOWN) when absent. */
+export function decodeHealthStatus(message: Buffer): number {
+  let i = 0;
+  let status = 0;
+  while (i < message.length) {
+    const tag = message[i++]!;
+    if (tag === PROTO_VARINT_FIELD_1) {
+      const [value, next] = decodeVarint(message, i);
+      status = value;
+      i = next;
+    } else {
+      break; // unknown fields never come first in a well-formed answer; stop rather than misread
+    }
+  }
+  return status;
+}
+
+function encodeVarint(value: number): Buffer {
+  const bytes: number[] = [];
+  let v = value;
+  while (v > 0x7f) {
+    bytes.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
+}
+
+function decodeVarint(buffer: Buffer, start: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  let i = start;
+  while (i < buffer.length) {
+    const byte = buffer[i++]!;
+    value |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) break;
+    shift += 7;
+  }
+  return [value, i];
+}
+
+/**
+ * Client-side health checking (gRFC A17) on one endpoint's own connection: while the subchannel is
+ * READY, a grpc.health.v1.Health/Watch stream reports SERVING or not. A server without the Health
+ * service (UNIMPLEMENTED) counts as serving, with one warning per address.
+ */
+export class HealthWatcher {
+  private call: grpc.ClientReadableStream<Buffer> | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly listener = (_s: SubchannelInterface, _prev: number, state: number) => this.onState(state);
+
+  constructor(
+    private readonly subchannel: SubchannelInterface,
+    private readonly serviceName: string,
+    private readonly onServing: (serving: boolean) => void,
+    private readonly logger: Logger,
+  ) {
+    subchannel.addConnectivityStateListener(this.listener);
+    this.onState(subchannel.getConnectivityState());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.subchannel.removeConnectivityStateListener(this.listener);
+    this.cancel();
+  }
+
+  private onState(state: number): void {
+    if (this.stopped) return;
+    if (state === ConnectivityState.READY) this.open();
+    else this.cancel();
+  }
+
+  private open(): void {
+    if (this.call || this.stopped) return;
+    const client = new grpc.Client('health-watch', grpc.credentials.createInsecure(), {
+      channelOverride: this.subchannel.getChannel(),
+    });
+    const call = client.makeServerStreamRequest(
+      WATCH_METHOD,
+      (service: string) => encodeHealthRequest(service),
+      (message: Buffer) => message,
+      this.serviceName,
+    );
+    this.call = call;
+    call.on('data', (message: Buffer) => this.onServing(decodeHealthStatus(message) === SERVING));
+    call.on('status', (status: grpc.StatusObject) => {
+      // The server closed the watch cleanly (e.g. shutting down): watch again if still connected.
+      if (status.code === grpc.status.OK && this.call === call) {
+        this.call = null;
+        this.scheduleRetry();
+      }
+    });
+    call.on('error', (error: grpc.ServiceError) => {
+      if (this.call !== call) return;
+      this.call = null;
+      if (error.code === grpc.status.CANCELLED) return;
+      if (error.code === grpc.status.UNIMPLEMENTED) {
+        const address = this.subchannel.getAddress();
+        if (!warnedUnimplemented.has(address)) {
+          warnedUnimplemented.add(address);
+          this.logger.warn(
+            `${address} does not implement grpc.health.v1.Health: treating it as healthy (gRFC A17)`,
+          );
+        }
+        this.onServing(true);
+        return;
+      }
+      this.logger.debug(`health watch of ${this.subchannel.getAddress()} failed: ${error.message}; retrying`);
+      this.scheduleRetry();
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.onState(this.subchannel.getConnectivityState());
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+
+  private cancel(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    const call = this.call;
+    this.call = null;
+    call?.cancel();
+  }
+}

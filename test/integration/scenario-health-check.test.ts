@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeEchoClient } from '../../lib/testing/echo-client.js';
+import {
+  load,
+  logsSince,
+  rawOptions,
+  SHORT_DEADLINE_MS,
+  sleep,
+  summary,
+  until,
+  useBed,
+} from '../scenarios/bed.js';
+
+/** How long a health change may take to reach the client (one stream message on loopback), generously. */
+const PROPAGATION_MS = 150;
+
+describe('active health checking on the local cluster bed', () => {
+  const bed = useBed({ replicas: 3 });
+
+  it('a pod toggled NOT_SERVING → SERVING: zero failed calls, none to it while NOT_SERVING', async () => {
+    const cluster = bed();
+    const client = makeEchoClient(cluster.target(), rawOptions({ health_check: { service_name: '' } }));
+    try {
+      await client.call(5000);
+      const generator = load(client, 100, SHORT_DEADLINE_MS);
+      await sleep(1000);
+      const victim = cluster.activePods[0]!;
+      const down = Date.now();
+      await cluster.setHealth(victim, false);
+      await sleep(1500);
+      const up = Date.now();
+      await cluster.setHealth(victim, true);
+      assert.ok(await until(() => logsSince(up, /health check: SERVING/).length > 0, 2000), 'SERVING seen');
+      await sleep(1000);
+      const results = await generator.stop();
+      assert.equal(results.failures, 0, summary(results));
+      const whileDown = results.records.filter(
+        (c) => c.pod === victim.name && c.scheduledAt > down + PROPAGATION_MS && c.scheduledAt < up,
+      );
+      assert.equal(whileDown.length, 0, `${whileDown.length} calls went to ${victim.name} while NOT_SERVING`);
+      assert.ok(
+        results.records.some((c) => c.pod === victim.name && c.scheduledAt > up + PROPAGATION_MS),
+        'it is back once SERVING',
+      );
+      assert.ok(logsSince(down, /health check: NOT_SERVING/).length > 0);
+    } finally {
+      client.close();
+    }
+  });
+});
