@@ -99,6 +99,13 @@ export function checkKnownKeys(where: string, obj: object, known: readonly strin
 
 /** The candidate within a small edit distance of `word`, if any (for "did you mean" hints). */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  // A truncated name ("consecutive" for "consecutiveFailures") is the likeliest slip.
+  const MIN_PREFIX = 4;
+  if (lower.length >= MIN_PREFIX) {
+    const extended = candidates.find((c) => c.toLowerCase().startsWith(lower));
+    if (extended) return extended;
+  }
   let best: string | undefined;
   let bestDistance = Math.max(3, Math.floor(word.length / 3)) + 1;
   for (const c of candidates) {

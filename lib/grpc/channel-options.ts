@@ -1,7 +1,8 @@
 import type { AddressFamily } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
-import { checkKnownKeys, checkNumber, formatDuration } from '../config/fields.js';
-import { parseRoundRobinConfig, THICK_ROUND_ROBIN } from '../config/policy.js';
+import { checkKnownKeys } from '../config/fields.js';
+import { THICK_ROUND_ROBIN } from '../config/policy.js';
+import { roundRobinJson, type ThickRoundRobinOptions } from '../config/policy-options.js';
 import {
   checkResolverOption,
   parseResolverOptions,
@@ -11,11 +12,6 @@ import {
 import type { ChannelOptions } from './adapter.js';
 import { register } from './register.js';
 import { checkServiceConfig } from './service-config.js';
-
-export interface ThickRoundRobinOptions {
-  /** How long a pod removed from DNS keeps its calls in flight before its connection is closed. Default 30 000. */
-  drainTimeoutMs?: number;
-}
 
 /** Resolver settings; each maps to one `grpc-thick.*` channel option (see docs/configuration.md). */
 export interface DnsPollOptions {
@@ -44,6 +40,8 @@ export interface ThickChannelOptionsInit {
   serviceConfig?: ExtraServiceConfig;
 }
 
+export type { ThickRoundRobinOptions };
+
 export type ThickChannelOptions = ChannelOptions & { 'grpc.service_config': string };
 
 /**
@@ -62,15 +60,7 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
       `policy must be "${THICK_ROUND_ROBIN}", got ${JSON.stringify(policy)}`,
     );
   }
-  const policyConfig: Record<string, unknown> = {};
-  checkKnownKeys('roundRobin', init.roundRobin ?? {}, ROUND_ROBIN_FIELDS);
-  const drain = init.roundRobin?.drainTimeoutMs;
-  if (drain !== undefined) {
-    policyConfig.drain_timeout = formatDuration(
-      checkNumber('roundRobin.drainTimeoutMs', drain, { min: 0, integer: true, unit: 'ms' }),
-    );
-  }
-  parseRoundRobinConfig(policyConfig);
+  const policyConfig = roundRobinJson(init.roundRobin ?? {});
   const extra = init.serviceConfig ?? {};
   for (const key of ['loadBalancingConfig', 'loadBalancingPolicy']) {
     if (key in extra) {
@@ -95,4 +85,3 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
 }
 
 const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig'] as const;
-const ROUND_ROBIN_FIELDS = ['drainTimeoutMs'] as const;

@@ -2,8 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { OPTION_PREFIX, RESOLVER_DEFAULTS, ROUND_ROBIN_DEFAULTS } from '../../lib/config/defaults.js';
+import {
+  FAILURE_CODE_DEFAULTS,
+  OPTION_PREFIX,
+  RESOLVER_DEFAULTS,
+  ROUND_ROBIN_DEFAULTS,
+} from '../../lib/config/defaults.js';
 import { formatDuration } from '../../lib/config/fields.js';
+import { DEFAULT_HEALTH_SETTINGS } from '../../lib/config/health-config.js';
 import { RESOLVER_OPTION_FOR_FIELD, RESOLVER_OPTION_NAMES } from '../../lib/discovery/options.js';
 
 const root = join(__dirname, '..', '..', '..');
@@ -44,5 +50,39 @@ describe('docs match the defaults in code', () => {
       for (const name of mentioned)
         assert.ok(RESOLVER_OPTION_NAMES.includes(name), `${file} mentions unknown ${name}`);
     }
+  });
+});
+
+describe('docs match the health defaults in code', () => {
+  const text = readFileSync(join(root, 'docs/configuration.md'), 'utf8');
+  const d = DEFAULT_HEALTH_SETTINGS;
+  const expected: [string, string][] = [
+    ['failure_codes', JSON.stringify(FAILURE_CODE_DEFAULTS)],
+    ['ejection.consecutive_failures', String(d.ejection.consecutiveFailures)],
+    ['ejection.interval', JSON.stringify(formatDuration(d.ejection.intervalMs))],
+    ['ejection.failure_percentage.threshold', String(d.ejection.failurePercent?.threshold)],
+    ['ejection.failure_percentage.minimum_requests', String(d.ejection.failurePercent?.minimumRequests)],
+    ['ejection.base_time', JSON.stringify(formatDuration(d.ejection.baseEjectionMs))],
+    ['ejection.max_time', JSON.stringify(formatDuration(d.ejection.maxEjectionMs))],
+    ['ejection.jitter', String(d.ejection.ejectionJitter)],
+    ['ejection.max_ejected_percent', String(d.ejection.maxEjectedPercent)],
+    ['panic_threshold_percent', String(d.panicThresholdPercent)],
+    ['stall_detection.latency_multiplier', String(d.stall?.latencyMultiplier)],
+    ['stall_detection.floor', JSON.stringify(formatDuration(d.stall?.floorMs ?? 0))],
+    ['stall_detection.min_outstanding', String(d.stall?.minOutstanding)],
+  ];
+  for (const [field, value] of expected) {
+    it(`${field} is documented as ${value}`, () => {
+      const cells = row(text, field);
+      assert.ok(cells, `no row for ${field}`);
+      assert.equal(cells[2], `\`${value}\``);
+    });
+  }
+
+  it('slow start and health checking are documented as off, as in code', () => {
+    assert.equal(d.slowStart, null);
+    assert.equal(d.healthCheck, null);
+    assert.equal(row(text, 'slow_start')?.[2], 'off');
+    assert.equal(row(text, 'health_check')?.[2], 'off');
   });
 });

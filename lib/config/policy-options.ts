@@ -1,0 +1,126 @@
+import { describe, ThickConfigError } from './errors.js';
+import { checkKnownKeys, checkNumber, closest, formatDuration } from './fields.js';
+import { parseRoundRobinConfig } from './policy.js';
+
+/** thick_round_robin's settings as the typed helper takes them: camelCase, durations in ms. */
+export interface ThickRoundRobinOptions {
+  /** How long a pod removed from DNS keeps its calls in flight. Default 30 000. */
+  drainTimeoutMs?: number;
+  /** Status codes (names or numbers) that count as an endpoint failure. */
+  failureCodes?: (string | number)[];
+  ejection?: {
+    consecutiveFailures?: number;
+    intervalMs?: number;
+    /** null turns the failure-percentage rule off. */
+    failurePercentage?: { threshold?: number; minimumRequests?: number } | null;
+    baseEjectionMs?: number;
+    maxEjectionMs?: number;
+    jitter?: number;
+    maxEjectedPercent?: number;
+  };
+  panicThresholdPercent?: number;
+  /** true or settings: on (off by default). */
+  slowStart?: boolean | { windowMs?: number; aggression?: number; minWeightPercent?: number };
+  /** true or settings: Health/Watch on (off by default); serviceName "" is the whole server. */
+  healthCheck?: boolean | { serviceName?: string };
+  /** false turns it off (on by default). */
+  stallDetection?: boolean | { latencyMultiplier?: number; floorMs?: number; minOutstanding?: number };
+}
+
+type Kind = 'ms' | 'value';
+/** typed name → [JSON name, how to convert]; nested objects have their own table. */
+type Schema = { readonly [name: string]: readonly [string, Kind] | readonly [string, Schema] };
+
+const SCHEMA: Schema = {
+  drainTimeoutMs: ['drain_timeout', 'ms'],
+  failureCodes: ['failure_codes', 'value'],
+  ejection: [
+    'ejection',
+    {
+      consecutiveFailures: ['consecutive_failures', 'value'],
+      intervalMs: ['interval', 'ms'],
+      failurePercentage: [
+        'failure_percentage',
+        { threshold: ['threshold', 'value'], minimumRequests: ['minimum_requests', 'value'] },
+      ],
+      baseEjectionMs: ['base_time', 'ms'],
+      maxEjectionMs: ['max_time', 'ms'],
+      jitter: ['jitter', 'value'],
+      maxEjectedPercent: ['max_ejected_percent', 'value'],
+    },
+  ],
+  panicThresholdPercent: ['panic_threshold_percent', 'value'],
+  slowStart: [
+    'slow_start',
+    {
+      windowMs: ['window', 'ms'],
+      aggression: ['aggression', 'value'],
+      minWeightPercent: ['min_weight_percent', 'value'],
+    },
+  ],
+  healthCheck: ['health_check', { serviceName: ['service_name', 'value'] }],
+  stallDetection: [
+    'stall_detection',
+    {
+      latencyMultiplier: ['latency_multiplier', 'value'],
+      floorMs: ['floor', 'ms'],
+      minOutstanding: ['min_outstanding', 'value'],
+    },
+  ],
+};
+
+/** Typed names for JSON paths, to name fields in errors as the caller wrote them. */
+const TYPED_FOR_JSON = new Map<string, string>();
+(function index(schema: Schema, typedPrefix: string, jsonPrefix: string) {
+  for (const [typed, [json, kind]] of Object.entries(schema)) {
+    TYPED_FOR_JSON.set(`${jsonPrefix}${json}`, `${typedPrefix}${typed}`);
+    if (typeof kind === 'object') index(kind, `${typedPrefix}${typed}.`, `${jsonPrefix}${json}.`);
+  }
+})(SCHEMA, 'roundRobin.', 'thick_round_robin.');
+
+function convert(where: string, value: unknown, schema: Schema): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ThickConfigError(where, `${where} must be an object, got ${describe(value)}`);
+  }
+  checkKnownKeys(where, value, Object.keys(schema));
+  const out: Record<string, unknown> = {};
+  for (const [typed, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const [json, kind] = schema[typed]!;
+    const name = `${where}.${typed}`;
+    if (typeof kind === 'object') {
+      // true: on with defaults; false/null: off (the parser knows which parts accept which).
+      out[json] = v === true ? {} : v === false ? false : v === null ? null : convert(name, v, kind);
+    } else if (kind === 'ms') {
+      out[json] = formatDuration(checkNumber(name, v, { min: 0, unit: 'ms' }));
+    } else {
+      out[json] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * The service-config JSON of thick_round_robin for typed options, validated by the same parser
+ * the channel uses; errors name the typed field (roundRobin.ejection.baseEjectionMs).
+ */
+export function roundRobinJson(options: ThickRoundRobinOptions): Record<string, unknown> {
+  const json = convert('roundRobin', options, SCHEMA);
+  if (json.health_check === false) delete json.health_check;
+  if (json.slow_start === false) delete json.slow_start;
+  try {
+    parseRoundRobinConfig(json);
+  } catch (error) {
+    if (!(error instanceof ThickConfigError)) throw error;
+    let message = error.message.replace('grpc-thick-client: ', '');
+    for (const [jsonPath, typedPath] of [...TYPED_FOR_JSON].sort((a, b) => b[0].length - a[0].length)) {
+      message = message.replaceAll(jsonPath, typedPath);
+    }
+    const field =
+      TYPED_FOR_JSON.get(`thick_round_robin.${error.field}`) ??
+      closest(error.field, [...TYPED_FOR_JSON.values()]) ??
+      error.field;
+    throw new ThickConfigError(field, message);
+  }
+  return json;
+}
