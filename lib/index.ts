@@ -14,6 +14,7 @@ export { SUPPORTED_GRPC_JS, ThickSetupError } from './grpc/adapter.js';
 export {
   type DnsPollOptions,
   type ExtraServiceConfig,
+  type KeepaliveOptions,
   type ThickChannelOptions,
   type ThickChannelOptionsInit,
   type ThickRoundRobinOptions,

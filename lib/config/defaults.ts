@@ -33,6 +33,12 @@ export type AddressFamily = 'any' | 'ipv4' | 'ipv6';
 
 export const ROUND_ROBIN_DEFAULTS = Object.freeze({
   /**
+   * A connection attempt still pending after this is abandoned (counted as a connection failure)
+   * and a new one started. Envoy's cluster connect_timeout is 5 s; grpc-js has none, and a SYN to
+   * a vanished pod IP waits for the kernel's retries (about two minutes).
+   */
+  connectTimeoutMs: 5_000,
+  /**
    * How long a pod that left DNS may keep the calls it already has. 30 s is Kubernetes' default
    * terminationGracePeriodSeconds: the pod cannot outlive it anyway.
    */
@@ -105,3 +111,16 @@ export const FAILURE_CODE_DEFAULTS: readonly string[] = Object.freeze([
   'UNKNOWN',
   'DATA_LOSS',
 ]);
+
+/**
+ * Keepalive pings the helper turns on. Every gRPC server's default enforcement (grpc-go, C-core,
+ * Java: a ping every 5 min at most, none without calls) answers faster pings with a
+ * `too_many_pings` GOAWAY, so the default stays at 5 min, only while calls are active. Lower it
+ * only against servers configured to permit it (grpc-js servers do not enforce).
+ */
+export const KEEPALIVE_DEFAULTS = Object.freeze({
+  timeMs: 300_000,
+  /** gRPC's default wait for the ping's answer. */
+  timeoutMs: 20_000,
+  permitWithoutCalls: false,
+});

@@ -6,6 +6,8 @@ import { parseRoundRobinConfig } from './policy.js';
 export interface ThickRoundRobinOptions {
   /** How long a pod removed from DNS keeps its calls in flight. Default 30 000. */
   drainTimeoutMs?: number;
+  /** A pending connection attempt is abandoned and retried after this; 0 = never. Default 5 000. */
+  connectTimeoutMs?: number;
   /** Status codes (names or numbers) that count as an endpoint failure. */
   failureCodes?: (string | number)[];
   ejection?: {
@@ -33,6 +35,7 @@ type Schema = { readonly [name: string]: readonly [string, Kind] | readonly [str
 
 const SCHEMA: Schema = {
   drainTimeoutMs: ['drain_timeout', 'ms'],
+  connectTimeoutMs: ['connect_timeout', 'ms'],
   failureCodes: ['failure_codes', 'value'],
   ejection: [
     'ejection',

@@ -16,6 +16,8 @@ export const THICK_POLICIES: readonly string[] = Object.freeze([THICK_ROUND_ROBI
 /** thick_round_robin's settings, parsed from its service-config JSON, validated and frozen. */
 export interface RoundRobinSettings {
   readonly drainTimeoutMs: number;
+  /** 0 = none. */
+  readonly connectTimeoutMs: number;
   readonly health: HealthSettings;
 }
 
@@ -24,7 +26,7 @@ export const DEFAULT_ROUND_ROBIN_SETTINGS: RoundRobinSettings = Object.freeze({
   health: DEFAULT_HEALTH_SETTINGS,
 });
 
-const FIELDS = ['drain_timeout', ...HEALTH_FIELDS] as const;
+const FIELDS = ['drain_timeout', 'connect_timeout', ...HEALTH_FIELDS] as const;
 const MAX_DRAIN_MS = 3_600_000;
 
 export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
@@ -45,5 +47,13 @@ export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
       );
     }
   }
-  return Object.freeze({ drainTimeoutMs, health: parseHealthSettings(THICK_ROUND_ROBIN, obj) });
+  const connectTimeoutMs =
+    obj.connect_timeout === undefined
+      ? ROUND_ROBIN_DEFAULTS.connectTimeoutMs
+      : checkDuration(`${THICK_ROUND_ROBIN}.connect_timeout`, obj.connect_timeout);
+  return Object.freeze({
+    drainTimeoutMs,
+    connectTimeoutMs,
+    health: parseHealthSettings(THICK_ROUND_ROBIN, obj),
+  });
 }

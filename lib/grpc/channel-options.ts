@@ -1,6 +1,6 @@
-import type { AddressFamily } from '../config/defaults.js';
+import { type AddressFamily, KEEPALIVE_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
-import { checkKnownKeys } from '../config/fields.js';
+import { checkBoolean, checkKnownKeys, checkNumber } from '../config/fields.js';
 import { THICK_ROUND_ROBIN } from '../config/policy.js';
 import { roundRobinJson, type ThickRoundRobinOptions } from '../config/policy-options.js';
 import {
@@ -32,12 +32,21 @@ export interface ExtraServiceConfig {
   retryThrottling?: { maxTokens: number; tokenRatio: number };
 }
 
+/** grpc-js keepalive options the helper writes; `false` writes none (grpc-js default: no pings). */
+export interface KeepaliveOptions {
+  timeMs?: number;
+  timeoutMs?: number;
+  permitWithoutCalls?: boolean;
+}
+
 export interface ThickChannelOptionsInit {
   /** The policy; `thick_round_robin` is the only one so far. */
   policy?: typeof THICK_ROUND_ROBIN;
   roundRobin?: ThickRoundRobinOptions;
   dns?: DnsPollOptions;
   serviceConfig?: ExtraServiceConfig;
+  /** Default: a ping every 5 min while calls are active (safe against every server's default enforcement). */
+  keepalive?: KeepaliveOptions | false;
 }
 
 export type { ThickRoundRobinOptions };
@@ -81,7 +90,21 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   }
   parseResolverOptions(options);
   checkServiceConfig(serviceConfig);
+  if (init.keepalive !== false) Object.assign(options, keepaliveOptions(init.keepalive ?? {}));
   return options;
 }
 
-const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig'] as const;
+function keepaliveOptions(keepalive: KeepaliveOptions): ChannelOptions {
+  checkKnownKeys('keepalive', keepalive, ['timeMs', 'timeoutMs', 'permitWithoutCalls']);
+  const { timeMs, timeoutMs, permitWithoutCalls } = { ...KEEPALIVE_DEFAULTS, ...keepalive };
+  const ms = { min: 1, integer: true, unit: 'ms' };
+  return {
+    'grpc.keepalive_time_ms': checkNumber('keepalive.timeMs', timeMs, ms),
+    'grpc.keepalive_timeout_ms': checkNumber('keepalive.timeoutMs', timeoutMs, ms),
+    'grpc.keepalive_permit_without_calls': checkBoolean('keepalive.permitWithoutCalls', permitWithoutCalls)
+      ? 1
+      : 0,
+  };
+}
+
+const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig', 'keepalive'] as const;

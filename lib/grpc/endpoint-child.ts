@@ -26,6 +26,9 @@ export function endpointKey(endpoint: Endpoint): string {
     .join(',');
 }
 
+/** Subchannel argument that makes each abandoned-connect generation a distinct pooled subchannel. */
+const CONNECT_GENERATION_ARG = 'grpc-thick-internal.connect_generation';
+
 type StateListener = (child: EndpointChild, previous: ConnectivityState, error: string | null) => void;
 
 /**
@@ -35,30 +38,41 @@ type StateListener = (child: EndpointChild, previous: ConnectivityState, error: 
  */
 export class EndpointChild {
   state: ConnectivityState = ConnectivityState.IDLE;
+  /** A connection attempt failed or timed out since the endpoint was last READY (grpc's sticky TF). */
+  failedSinceReady = false;
   member: Member<Endpoint, EndpointChild> | null = null;
-  private readonly leaf: LeafLoadBalancer;
+  private leaf: LeafLoadBalancer;
+  /** Bumped when a stuck connection attempt is abandoned: the old leaf's reports are then ignored. */
+  private generation = 0;
+  private connectTimer: NodeJS.Timeout | null = null;
   private onStarted: (() => void) | null = null;
   private onEnded: (() => void) | null = null;
   private gate: HealthGate | null = null;
-  private readonly watchers: HealthWatcher[] = [];
+  private watchers: HealthWatcher[] = [];
 
   constructor(
     readonly key: string,
-    endpoint: Endpoint,
-    helper: ChannelControlHelper,
-    options: ChannelOptions,
-    resolutionNote: string,
-    onState: StateListener,
-    healthCheck: { readonly serviceName: string } | null,
+    private readonly endpoint: Endpoint,
+    private readonly helper: ChannelControlHelper,
+    private readonly options: ChannelOptions,
+    private readonly resolutionNote: string,
+    private readonly onState: StateListener,
+    private readonly healthCheck: { readonly serviceName: string } | null,
+    private readonly connectTimeoutMs: number,
   ) {
-    const ownHelper = childHelper(helper, {
+    this.leaf = this.createLeaf();
+  }
+
+  private createLeaf(): LeafLoadBalancer {
+    const generation = this.generation;
+    const ownHelper = childHelper(this.helper, {
       createSubchannel: (address, args) => {
-        const subchannel = helper.createSubchannel(address, args);
-        if (healthCheck) {
+        const subchannel = this.helper.createSubchannel(address, args);
+        if (this.healthCheck) {
           const watcher = new HealthWatcher(
             subchannel,
-            healthCheck.serviceName,
-            (s) => this.gate?.setServing(key, s),
+            this.healthCheck.serviceName,
+            (serving) => this.gate?.setServing(this.key, serving),
             log,
           );
           this.watchers.push(watcher);
@@ -66,14 +80,63 @@ export class EndpointChild {
         return subchannel;
       },
       updateState: (state, _picker, error) => {
-        const previous = this.state;
-        this.state = state;
-        onState(this, previous, error);
+        if (generation === this.generation) this.setState(state, error);
       },
       // The parent policy decides when to re-resolve (it knows when an endpoint dropped).
       requestReresolution: () => {},
     });
-    this.leaf = createLeaf(endpoint, ownHelper, options, resolutionNote);
+    // A distinct subchannel argument per generation gets a fresh subchannel (and TCP connect) from the pool.
+    const options =
+      generation === 0 ? this.options : { ...this.options, [CONNECT_GENERATION_ARG]: generation };
+    return createLeaf(this.endpoint, ownHelper, options, this.resolutionNote);
+  }
+
+  private setState(state: ConnectivityState, error: string | null): void {
+    const previous = this.state;
+    this.state = state;
+    if (state === ConnectivityState.READY) this.failedSinceReady = false;
+    if (state === ConnectivityState.TRANSIENT_FAILURE) this.failedSinceReady = true;
+    if (state === ConnectivityState.CONNECTING) {
+      if (previous !== ConnectivityState.CONNECTING) this.armConnectTimer();
+    } else {
+      this.disarmConnectTimer();
+    }
+    this.onState(this, previous, error);
+  }
+
+  /** grpc-js has no connect timeout: a SYN to a vanished pod IP can hang for minutes. */
+  private armConnectTimer(): void {
+    this.disarmConnectTimer();
+    if (this.connectTimeoutMs <= 0) return;
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = null;
+      if (this.state !== ConnectivityState.CONNECTING) return;
+      log.info(
+        `connecting to ${this.key} timed out after ${this.connectTimeoutMs} ms; starting a new attempt`,
+      );
+      this.setState(
+        ConnectivityState.TRANSIENT_FAILURE,
+        `connection attempt timed out after ${this.connectTimeoutMs} ms`,
+      );
+      this.replaceLeaf();
+    }, this.connectTimeoutMs);
+    this.connectTimer.unref();
+  }
+
+  private disarmConnectTimer(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+
+  private replaceLeaf(): void {
+    const old = this.leaf;
+    const oldWatchers = this.watchers;
+    this.generation++;
+    this.watchers = [];
+    this.leaf = this.createLeaf();
+    for (const watcher of oldWatchers) watcher.stop();
+    old.destroy();
+    this.leaf.startConnecting();
   }
 
   bind(
@@ -123,6 +186,8 @@ export class EndpointChild {
   }
 
   destroy(): void {
+    this.generation++;
+    this.disarmConnectTimer();
     for (const watcher of this.watchers) watcher.stop();
     this.leaf.destroy();
   }

@@ -103,6 +103,7 @@ export class ThickRoundRobin implements LoadBalancer {
           this.note,
           (child, state, error) => this.onChildState(child, state, error),
           this.settings.health.healthCheck,
+          this.settings.connectTimeoutMs,
         ),
       drainTimeoutMs: () => this.settings.drainTimeoutMs,
       clock,
@@ -203,7 +204,13 @@ export class ThickRoundRobin implements LoadBalancer {
     for (const member of this.membership.active.values()) {
       const state = member.child.state;
       if (state === ConnectivityState.READY) ready.push(member);
-      else if (state === ConnectivityState.CONNECTING || state === ConnectivityState.IDLE) connecting++;
+      // Sticky failure, as grpc's pick_first: an endpoint that failed is not "connecting" again
+      // until it succeeds, so calls fail fast instead of waiting for their deadline.
+      else if (
+        (state === ConnectivityState.CONNECTING || state === ConnectivityState.IDLE) &&
+        !member.child.failedSinceReady
+      )
+        connecting++;
     }
     const total = this.membership.active.size;
     if (ready.length > 0) {

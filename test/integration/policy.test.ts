@@ -3,6 +3,7 @@
 // pod processes, dnsmasq) live in scenarios-*.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -282,6 +283,41 @@ describe('thick_round_robin through a real channel', () => {
     assert.equal(warnings.length, 2, 'one warning per address');
   });
 
+  it('abandons a connection attempt that hangs (connect timeout), fails fast, and tries again', async () => {
+    // A listener that accepts TCP and never speaks HTTP/2: a connect that never completes.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(PORT, ip(11), resolve));
+    try {
+      await publish('silent', [11]);
+      const client = echoClient(
+        target('silent'),
+        thickChannelOptions({ roundRobin: { connectTimeoutMs: 500 }, dns: FAST }),
+      );
+      const started = Date.now();
+      const error = await client.call(10_000).then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
+      );
+      assert.ok(error, 'the call fails');
+      assert.equal(error.code, grpc.status.UNAVAILABLE);
+      assert.match(error.details, /timed out after 500 ms/);
+      assert.ok(
+        Date.now() - started < 3000,
+        `fails fast, not at the 10 s deadline (${Date.now() - started} ms)`,
+      );
+      await publish('silent', [11, 1]);
+      await sleep(700);
+      assert.deepEqual(await client.count(6), { [addr(1)]: 6 }, 'the good endpoint serves meanwhile');
+      assert.ok(sockets.length >= 2, `a new attempt after the timeout (${sockets.length} connections)`);
+      assert.ok(logs.some((l) => l.includes(`connecting to ${addr(11)} timed out`)));
+      client.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
   it('serves an IP literal target without DNS', async () => {
     const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
     assert.deepEqual(await client.count(3), { [addr(1)]: 3 });
@@ -409,6 +445,22 @@ describe('clear errors from new Client()', () => {
       /serviceConfig.loadBalancingConfig is not allowed/,
     );
     assert.doesNotThrow(() => thickChannelOptions({ dns: { pollIntervalMs: 500, maxStalenessMs: 1000 } }));
+    assert.throws(
+      () => thickChannelOptions({ keepalive: { timeMs: 0 } }),
+      /keepalive.timeMs must be an integer/,
+    );
+    assert.throws(() => thickChannelOptions({ keepalive: { time: 1 } as never }), /did you mean "timeMs"/);
+  });
+
+  it('the helper sets keepalive safe for every server by default, or as told', () => {
+    const defaults = thickChannelOptions();
+    assert.equal(defaults['grpc.keepalive_time_ms'], 300_000);
+    assert.equal(defaults['grpc.keepalive_timeout_ms'], 20_000);
+    assert.equal(defaults['grpc.keepalive_permit_without_calls'], 0);
+    const tuned = thickChannelOptions({ keepalive: { timeMs: 10_000, permitWithoutCalls: true } });
+    assert.equal(tuned['grpc.keepalive_time_ms'], 10_000);
+    assert.equal(tuned['grpc.keepalive_permit_without_calls'], 1);
+    assert.equal(thickChannelOptions({ keepalive: false })['grpc.keepalive_time_ms'], undefined);
   });
 });
 

@@ -4,6 +4,7 @@ import { makeEchoClient } from '../../lib/testing/echo-client.js';
 import {
   load,
   logsSince,
+  POLL_MS,
   rawOptions,
   SHORT_DEADLINE_MS,
   sleep,
@@ -44,6 +45,29 @@ describe('active health checking on the local cluster bed', () => {
         'it is back once SERVING',
       );
       assert.ok(logsSince(down, /health check: NOT_SERVING/).length > 0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a pod removed from DNS is drained even though its health check still passes (Envoy issue 35634)', async () => {
+    const cluster = bed();
+    const client = makeEchoClient(cluster.target(), rawOptions({ health_check: {} }));
+    try {
+      await client.call(5000);
+      const generator = load(client, 100, SHORT_DEADLINE_MS);
+      await sleep(1000);
+      const leaving = cluster.activePods[0]!;
+      await cluster.deletePod(leaving, { preStopMs: 3000 });
+      const removed = Date.now();
+      await sleep(3500);
+      const results = await generator.stop();
+      assert.equal(results.failures, 0, summary(results));
+      const last = results.perPod[leaving.name]?.lastAt ?? 0;
+      assert.ok(
+        last - removed <= POLL_MS * 1.1 + 250,
+        `${leaving.name} served until ${last - removed} ms after leaving DNS`,
+      );
     } finally {
       client.close();
     }

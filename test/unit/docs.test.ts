@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   FAILURE_CODE_DEFAULTS,
+  KEEPALIVE_DEFAULTS,
   OPTION_PREFIX,
   RESOLVER_DEFAULTS,
   ROUND_ROBIN_DEFAULTS,
@@ -58,6 +59,7 @@ describe('docs match the health defaults in code', () => {
   const d = DEFAULT_HEALTH_SETTINGS;
   const expected: [string, string][] = [
     ['failure_codes', JSON.stringify(FAILURE_CODE_DEFAULTS)],
+    ['connect_timeout', JSON.stringify(formatDuration(ROUND_ROBIN_DEFAULTS.connectTimeoutMs))],
     ['ejection.consecutive_failures', String(d.ejection.consecutiveFailures)],
     ['ejection.interval', JSON.stringify(formatDuration(d.ejection.intervalMs))],
     ['ejection.failure_percentage.threshold', String(d.ejection.failurePercent?.threshold)],
@@ -78,6 +80,16 @@ describe('docs match the health defaults in code', () => {
       assert.equal(cells[2], `\`${value}\``);
     });
   }
+
+  it('keepalive defaults are documented', () => {
+    assert.equal(row(text, 'keepalive.timeMs')?.[3], `\`${KEEPALIVE_DEFAULTS.timeMs}\``);
+    assert.equal(row(text, 'keepalive.timeoutMs')?.[3], `\`${KEEPALIVE_DEFAULTS.timeoutMs}\``);
+    assert.ok(
+      row(text, 'keepalive.permitWithoutCalls')?.[3]?.startsWith(
+        `\`${KEEPALIVE_DEFAULTS.permitWithoutCalls}\``,
+      ),
+    );
+  });
 
   it('slow start and health checking are documented as off, as in code', () => {
     assert.equal(d.slowStart, null);
