@@ -72,10 +72,11 @@ export const EJECTION_DEFAULTS = Object.freeze({
   /** Up to +10 % on each ejection time, so endpoints ejected together do not return together. */
   ejectionJitter: 0.1,
   /**
-   * At most half the endpoints ejected at once, and always at least one when there are two or more:
-   * one bad pod of three is ejected (Envoy's 10 % never ejects below 10 hosts).
+   * At most 10 % of the endpoints ejected at once (Envoy, A50), but always at least one when there
+   * are two or more: A50 checks the cap before each ejection, so one bad pod of three is ejected.
+   * A higher cap would let a shared slowdown eject many pods at once and overload the rest.
    */
-  maxEjectedPercent: 50,
+  maxEjectedPercent: 10,
 });
 
 /** Panic mode: below this share of usable endpoints, spread calls over all of them (Envoy: 50 %). */

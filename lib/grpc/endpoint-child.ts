@@ -1,6 +1,6 @@
 import { systemClock } from '../common/clock.js';
 import { formatHostPort } from '../discovery/target.js';
-import type { HealthGate } from '../health/gate.js';
+import type { CallTicket, HealthGate } from '../health/gate.js';
 import type { Member, Membership } from '../membership/membership.js';
 import {
   type ChannelControlHelper,
@@ -10,7 +10,6 @@ import {
   createLeaf,
   type Endpoint,
   type LeafLoadBalancer,
-  type OnCallEnded,
   type PickArgs,
   type PickResult,
   PickResultType,
@@ -26,69 +25,64 @@ export function endpointKey(endpoint: Endpoint): string {
     .join(',');
 }
 
-/** Subchannel argument that makes each abandoned-connect generation a distinct pooled subchannel. */
-const CONNECT_GENERATION_ARG = 'grpc-thick-internal.connect_generation';
-
-type StateListener = (child: EndpointChild, previous: ConnectivityState, error: string | null) => void;
+/** `connectTimedOut`: no state change, but the pending connection attempt just passed the connect timeout. */
+type StateListener = (
+  child: EndpointChild,
+  previous: ConnectivityState,
+  error: string | null,
+  connectTimedOut?: boolean,
+) => void;
 
 /**
  * One endpoint of a thick policy: a LeafLoadBalancer (pick_first over the endpoint's addresses,
- * which reports subchannel health) plus the per-call hooks that count calls in flight for drains.
- * The hooks are allocated once per endpoint, not per call.
+ * which reports subchannel health), its health watch, its connect timeout, and the per-call hooks
+ * that feed drains and the health gate.
  */
 export class EndpointChild {
   state: ConnectivityState = ConnectivityState.IDLE;
   /** A connection attempt failed or timed out since the endpoint was last READY (grpc's sticky TF). */
   failedSinceReady = false;
   member: Member<Endpoint, EndpointChild> | null = null;
-  private leaf: LeafLoadBalancer;
-  /** Bumped when a stuck connection attempt is abandoned: the old leaf's reports are then ignored. */
-  private generation = 0;
+  private readonly leaf: LeafLoadBalancer;
   private connectTimer: NodeJS.Timeout | null = null;
   private onStarted: (() => void) | null = null;
   private onEnded: (() => void) | null = null;
   private gate: HealthGate | null = null;
-  private watchers: HealthWatcher[] = [];
+  /** At most one: pick_first asks for the subchannel again on every reconnect. */
+  private watcher: HealthWatcher | null = null;
+  private destroyed = false;
 
   constructor(
     readonly key: string,
-    private readonly endpoint: Endpoint,
+    endpoint: Endpoint,
     private readonly helper: ChannelControlHelper,
-    private readonly options: ChannelOptions,
-    private readonly resolutionNote: string,
+    options: ChannelOptions,
+    resolutionNote: string,
     private readonly onState: StateListener,
     private readonly healthCheck: { readonly serviceName: string } | null,
     private readonly connectTimeoutMs: number,
   ) {
-    this.leaf = this.createLeaf();
-  }
-
-  private createLeaf(): LeafLoadBalancer {
-    const generation = this.generation;
-    const ownHelper = childHelper(this.helper, {
+    const ownHelper = childHelper(helper, {
       createSubchannel: (address, args) => {
         const subchannel = this.helper.createSubchannel(address, args);
         if (this.healthCheck) {
-          const watcher = new HealthWatcher(
+          this.watcher?.stop();
+          this.watcher = new HealthWatcher(
             subchannel,
             this.healthCheck.serviceName,
-            (serving) => this.gate?.setServing(this.key, serving),
+            (status) => this.gate?.setHealth(this.key, status),
             log,
           );
-          this.watchers.push(watcher);
         }
         return subchannel;
       },
       updateState: (state, _picker, error) => {
-        if (generation === this.generation) this.setState(state, error);
+        if (!this.destroyed) this.setState(state, error);
       },
       // The parent policy decides when to re-resolve (it knows when an endpoint dropped).
       requestReresolution: () => {},
     });
-    // A distinct subchannel argument per generation gets a fresh subchannel (and TCP connect) from the pool.
-    const options =
-      generation === 0 ? this.options : { ...this.options, [CONNECT_GENERATION_ARG]: generation };
-    return createLeaf(this.endpoint, ownHelper, options, this.resolutionNote);
+    this.leaf = createLeaf(endpoint, ownHelper, options, resolutionNote);
   }
 
   private setState(state: ConnectivityState, error: string | null): void {
@@ -104,21 +98,24 @@ export class EndpointChild {
     this.onState(this, previous, error);
   }
 
-  /** grpc-js has no connect timeout: a SYN to a vanished pod IP can hang for minutes. */
+  /**
+   * grpc-js has no connect timeout (a SYN to a vanished pod IP waits minutes for the kernel). An
+   * attempt pending too long counts as failed, so calls do not wait on it; grpc-js cannot cancel it,
+   * so it goes on and the endpoint becomes READY if it ever completes.
+   */
   private armConnectTimer(): void {
     this.disarmConnectTimer();
     if (this.connectTimeoutMs <= 0) return;
     this.connectTimer = setTimeout(() => {
       this.connectTimer = null;
-      if (this.state !== ConnectivityState.CONNECTING) return;
-      log.info(
-        `connecting to ${this.key} timed out after ${this.connectTimeoutMs} ms; starting a new attempt`,
-      );
-      this.setState(
-        ConnectivityState.TRANSIENT_FAILURE,
+      if (this.state !== ConnectivityState.CONNECTING || this.failedSinceReady) return;
+      log.info(`connecting to ${this.key} has taken over ${this.connectTimeoutMs} ms: counted as failed`);
+      this.failedSinceReady = true;
+      this.onState(
+        this,
+        ConnectivityState.CONNECTING,
         `connection attempt timed out after ${this.connectTimeoutMs} ms`,
       );
-      this.replaceLeaf();
     }, this.connectTimeoutMs);
     this.connectTimer.unref();
   }
@@ -126,17 +123,6 @@ export class EndpointChild {
   private disarmConnectTimer(): void {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = null;
-  }
-
-  private replaceLeaf(): void {
-    const old = this.leaf;
-    const oldWatchers = this.watchers;
-    this.generation++;
-    this.watchers = [];
-    this.leaf = this.createLeaf();
-    for (const watcher of oldWatchers) watcher.stop();
-    old.destroy();
-    this.leaf.startConnecting();
   }
 
   bind(
@@ -158,37 +144,37 @@ export class EndpointChild {
     this.leaf.exitIdle();
   }
 
-  /** Picks this endpoint's connection for a call at `now` (the picker's clock). */
-  pick(args: PickArgs, now: number): PickResult {
+  /** Picks this endpoint's connection for a call (`panic`: the picker is in panic mode). */
+  pick(args: PickArgs): PickResult {
     const result = this.leaf.getPicker().pick(args);
     const { onStarted, onEnded, gate } = this;
     if (result.pickResultType !== PickResultType.COMPLETE || !onStarted || !onEnded || !gate) return result;
     const key = this.key;
-    const ticket = gate.picked(key, now);
     const innerStarted = result.onCallStarted;
     const innerEnded = result.onCallEnded;
-    // One closure per call: it carries the call's ticket, for the latency and stall estimates.
-    const ended: OnCallEnded = (code, details, metadata) => {
-      innerEnded?.(code, details, metadata);
-      onEnded();
-      gate.ended(key, ticket, systemClock.now(), code);
-    };
+    // Counted when the call starts, not at the pick: grpc-js pairs only started calls with an end
+    // (a pick can be dropped: credentials failing, the subchannel leaving READY, a deadline).
+    let ticket: CallTicket | null = null;
     return {
       ...result,
-      onCallStarted: innerStarted
-        ? () => {
-            innerStarted();
-            onStarted();
-          }
-        : onStarted,
-      onCallEnded: ended,
+      onCallStarted: () => {
+        innerStarted?.();
+        onStarted();
+        ticket = gate.started(key, systemClock.now());
+      },
+      onCallEnded: (code, details, metadata) => {
+        innerEnded?.(code, details, metadata);
+        onEnded();
+        if (ticket) gate.ended(key, ticket, systemClock.now(), code);
+      },
     };
   }
 
   destroy(): void {
-    this.generation++;
+    this.destroyed = true;
     this.disarmConnectTimer();
-    for (const watcher of this.watchers) watcher.stop();
+    this.watcher?.stop();
+    this.watcher = null;
     this.leaf.destroy();
   }
 }

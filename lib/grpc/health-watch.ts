@@ -1,16 +1,21 @@
 import * as grpc from '@grpc/grpc-js';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../common/logger.js';
+import type { HealthStatus } from '../health/gate.js';
 import { ConnectivityState, type SubchannelInterface } from './adapter.js';
 
 const WATCH_METHOD = '/grpc.health.v1.Health/Watch';
 /** grpc.health.v1.HealthCheckResponse.ServingStatus */
 const SERVING = 1;
-/** Back-off before re-opening a watch that failed while the connection stayed up (A17 retries with back-off). */
-const RETRY_MS = 1000;
+/** Back-off before re-opening a watch that failed while the connection stayed up (A17): 1 s, doubling to 30 s. */
+const RETRY_INITIAL_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+/** Addresses already warned about, bounded: pod IPs come and go for the life of the process. */
+const WARNED_ADDRESSES_MAX = 1000;
 const PROTO_STRING_FIELD_1 = 0x0a;
 const PROTO_VARINT_FIELD_1 = 0x08;
 
-const warnedUnimplemented = new Set<string>();
+const warnedUnimplemented = new LRUCache<string, true>({ max: WARNED_ADDRESSES_MAX });
 
 /** HealthCheckRequest { string service = 1; } in protobuf wire format. */
 export function encodeHealthRequest(service: string): Buffer {
@@ -69,12 +74,13 @@ export class HealthWatcher {
   private call: grpc.ClientReadableStream<Buffer> | null = null;
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
+  private retryMs = RETRY_INITIAL_MS;
   private readonly listener = (_s: SubchannelInterface, _prev: number, state: number) => this.onState(state);
 
   constructor(
     private readonly subchannel: SubchannelInterface,
     private readonly serviceName: string,
-    private readonly onServing: (serving: boolean) => void,
+    private readonly onHealth: (health: HealthStatus) => void,
     private readonly logger: Logger,
   ) {
     subchannel.addConnectivityStateListener(this.listener);
@@ -105,7 +111,12 @@ export class HealthWatcher {
       this.serviceName,
     );
     this.call = call;
-    call.on('data', (message: Buffer) => this.onServing(decodeHealthStatus(message) === SERVING));
+    // A17: a new stream means no answer yet; the endpoint waits for its first SERVING.
+    this.onHealth('pending');
+    call.on('data', (message: Buffer) => {
+      this.retryMs = RETRY_INITIAL_MS;
+      this.onHealth(decodeHealthStatus(message) === SERVING ? 'serving' : 'not_serving');
+    });
     call.on('status', (status: grpc.StatusObject) => {
       // The server closed the watch cleanly (e.g. shutting down): watch again if still connected.
       if (status.code === grpc.status.OK && this.call === call) {
@@ -114,31 +125,34 @@ export class HealthWatcher {
       }
     });
     call.on('error', (error: grpc.ServiceError) => {
-      if (this.call !== call) return;
+      if (this.call !== call) return; // cancelled by us
       this.call = null;
-      if (error.code === grpc.status.CANCELLED) return;
       if (error.code === grpc.status.UNIMPLEMENTED) {
         const address = this.subchannel.getAddress();
         if (!warnedUnimplemented.has(address)) {
-          warnedUnimplemented.add(address);
+          warnedUnimplemented.set(address, true);
           this.logger.warn(
             `${address} does not implement grpc.health.v1.Health: treating it as healthy (gRFC A17)`,
           );
         }
-        this.onServing(true);
+        this.onHealth('serving');
         return;
       }
+      // A17: a failing health check means not healthy; retry with back-off while connected.
       this.logger.debug(`health watch of ${this.subchannel.getAddress()} failed: ${error.message}; retrying`);
+      this.onHealth('not_serving');
       this.scheduleRetry();
     });
   }
 
   private scheduleRetry(): void {
     if (this.stopped || this.retry) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
     this.retry = setTimeout(() => {
       this.retry = null;
       this.onState(this.subchannel.getConnectivityState());
-    }, RETRY_MS);
+    }, delay);
     this.retry.unref();
   }
 

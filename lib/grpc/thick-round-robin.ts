@@ -57,6 +57,7 @@ class ThickRoundRobinPicker implements Picker {
     private readonly cursor: RoundRobinCursor,
     private readonly gate: HealthGate,
     private readonly peerLatencyMs: number | undefined,
+    private readonly panic: boolean,
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -64,10 +65,10 @@ class ThickRoundRobinPicker implements Picker {
     const n = this.candidates.length;
     for (let tries = 0; tries < n; tries++) {
       const member = this.candidates[this.cursor.next(n)]!;
-      if (this.gate.admits(member.key, now, this.peerLatencyMs)) return member.child.pick(args, now);
+      if (this.gate.admits(member.key, now, this.peerLatencyMs, this.panic)) return member.child.pick(args);
     }
     // Every candidate is stalled or held back: fail open rather than fail the call.
-    return this.candidates[this.cursor.next(n)]!.child.pick(args, now);
+    return this.candidates[this.cursor.next(n)]!.child.pick(args);
   }
 }
 
@@ -101,11 +102,12 @@ export class ThickRoundRobin implements LoadBalancer {
           helper,
           this.options,
           this.note,
-          (child, state, error) => this.onChildState(child, state, error),
+          (child, state, error, timedOut) => this.onChildState(child, state, error, timedOut),
           this.settings.health.healthCheck,
           this.settings.connectTimeoutMs,
         ),
       drainTimeoutMs: () => this.settings.drainTimeoutMs,
+      retired: (key) => this.gate.remove(key),
       clock,
       logger: log,
     });
@@ -134,8 +136,7 @@ export class ThickRoundRobin implements LoadBalancer {
     const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
     this.paused = true;
     const diff = this.membership.update(next);
-    for (const key of diff.removed) this.gate.remove(key);
-    for (const key of diff.restored) this.gate.add(key, this.running);
+    // Removed endpoints keep their health state while they drain: one that comes back resumes it.
     for (const key of diff.added) {
       const member = this.membership.active.get(key)!;
       this.gate.add(key, this.running);
@@ -175,7 +176,12 @@ export class ThickRoundRobin implements LoadBalancer {
     return THICK_ROUND_ROBIN;
   }
 
-  private onChildState(child: EndpointChild, previous: ConnectivityState, error: string | null): void {
+  private onChildState(
+    child: EndpointChild,
+    previous: ConnectivityState,
+    error: string | null,
+    connectTimedOut = false,
+  ): void {
     const member = child.member;
     if (!member) return;
     if (error) this.lastError = error;
@@ -186,8 +192,10 @@ export class ThickRoundRobin implements LoadBalancer {
       }
       return;
     }
-    if (state === ConnectivityState.TRANSIENT_FAILURE && previous !== state)
+    if (state === ConnectivityState.READY && previous !== state) this.gate.connected(member.key);
+    if ((state === ConnectivityState.TRANSIENT_FAILURE && previous !== state) || connectTimedOut) {
       this.gate.connectionFailed(member.key);
+    }
     // A pod going away (GOAWAY, reset) is usually a membership change: look now, not at the next poll.
     if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
       this.helper.requestReresolution();
@@ -214,12 +222,13 @@ export class ThickRoundRobin implements LoadBalancer {
     }
     const total = this.membership.active.size;
     if (ready.length > 0) {
-      const { candidates } = this.gate.pickSet(ready, (m) => m.key);
+      const { candidates, panic } = this.gate.pickSet(ready, (m) => m.key);
       const picker = new ThickRoundRobinPicker(
         candidates.length > 0 ? candidates : ready,
         this.cursor,
         this.gate,
         this.gate.peerLatency(),
+        panic,
       );
       this.helper.updateState(ConnectivityState.READY, picker, null);
     } else if (total === 0) {

@@ -101,41 +101,48 @@ export class EjectionTracker {
     for (const key of [...this.endpoints.keys()]) this.remove(key);
   }
 
-  /** Active, or on probation with no trial call out yet. */
+  /** May take a new call now: active, or on probation with no trial call out. */
   isPickable(key: string): boolean {
     const e = this.endpoints.get(key);
     if (!e) return false;
     if (e.state === 'active') return true;
-    // A trial call that never reported back (it was never started) must not block the endpoint for ever.
+    // A trial call that never reported back must not block the endpoint for ever.
     return (
       e.state === 'probation' &&
       (e.trialAt === null || this.clock.now() - e.trialAt > this.settings.intervalMs)
     );
   }
 
+  /** Serving its ejection time (not yet on probation). */
   isEjected(key: string): boolean {
     return this.endpoints.get(key)?.state === 'ejected';
   }
 
-  /** A call was sent: on probation, it is the one trial call. */
-  onPicked(key: string): void {
+  /** A call started; returns true when it is the probation's one trial call. */
+  startCall(key: string): boolean {
     const e = this.endpoints.get(key);
-    if (e?.state === 'probation') e.trialAt = this.clock.now();
+    if (e?.state !== 'probation' || !this.isPickable(key)) return false;
+    e.trialAt = this.clock.now();
+    return true;
   }
 
-  /** A call ended without a verdict (CANCELLED): a trial call may be tried again. */
-  abandoned(key: string): void {
+  /** A call ended without a verdict (CANCELLED): the trial, if it was one, may be tried again. */
+  abandoned(key: string, trial: boolean): void {
     const e = this.endpoints.get(key);
-    if (e?.state === 'probation') e.trialAt = null;
+    if (trial && e?.state === 'probation') e.trialAt = null;
   }
 
-  /** A call ended (the caller has already left out CANCELLED and classified the code). */
-  record(key: string, failed: boolean): void {
+  /**
+   * A call ended (CANCELLED already left out). On probation only the trial call decides; calls
+   * sent before the ejection say nothing about the endpoint now.
+   */
+  record(key: string, failed: boolean, trial = false): void {
     const e = this.endpoints.get(key);
     if (!e) return;
     if (failed) e.failures++;
     else e.successes++;
     if (e.state === 'probation') {
+      if (!trial) return;
       e.trialAt = null;
       if (failed) this.eject(key, e, 'probation_failed', true);
       else {
@@ -145,20 +152,21 @@ export class EjectionTracker {
       }
       return;
     }
+    if (e.state === 'ejected') return;
     if (!failed) {
       e.consecutive = 0;
       return;
     }
     e.consecutive++;
     const n = this.settings.consecutiveFailures;
-    if (e.state === 'active' && n > 0 && e.consecutive >= n)
-      this.eject(key, e, 'consecutive_failures', false);
+    if (n > 0 && e.consecutive >= n) this.eject(key, e, 'consecutive_failures', false);
   }
 
   /** How many endpoints may be out (ejected or on probation) at once. */
   maxEjected(): number {
     const n = this.endpoints.size;
-    if (n < 2) return 0;
+    if (n < 2 || this.settings.maxEjectedPercent <= 0) return 0;
+    // Always one (A50, Envoy's always_eject_one_host): a percentage alone never ejects from a small set.
     return Math.max(1, Math.floor((n * this.settings.maxEjectedPercent) / 100));
   }
 

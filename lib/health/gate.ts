@@ -7,12 +7,19 @@ import { inPanic } from './panic.js';
 import { accepts, slowStartWeight } from './slow-start.js';
 import { StallDetector, type StallTicket } from './stall.js';
 
+/** What the active health check says: nothing yet, SERVING, or NOT_SERVING/SERVICE_UNKNOWN. */
+export type HealthStatus = 'pending' | 'serving' | 'not_serving';
+
+/** What the gate needs back when a call ends. */
+export interface CallTicket {
+  readonly stall: StallTicket | null;
+  /** The call was the one trial call of a probation. */
+  readonly trial: boolean;
+}
+
 interface EndpointHealth {
   readonly stall: StallDetector | null;
-  /** Health/Watch said NOT_SERVING or SERVICE_UNKNOWN. */
-  notServing: boolean;
-  /** Health checking is on and has not answered yet: not a candidate, and not counted for panic. */
-  healthPending: boolean;
+  health: HealthStatus;
   /** Slow start began here; null when it does not apply. */
   warmingSince: number | null;
 }
@@ -26,8 +33,8 @@ export interface PickSet<T> {
 /**
  * Everything that decides whether a connected endpoint should get a call, shared by every thick
  * policy: passive ejection and probation, active health status, stall detection, slow start and
- * panic mode. The policy tells it about calls and connections; it tells the policy when the pick
- * set must be rebuilt. Pure: no grpc-js, time and randomness injected.
+ * panic mode. The policy reports calls and connections; the gate says when the pick set must be
+ * rebuilt. Pure: no grpc-js, time and randomness injected.
  */
 export class HealthGate {
   private readonly endpoints = new Map<string, EndpointHealth>();
@@ -60,14 +67,14 @@ export class HealthGate {
     const stall = this.settings.stall ? new StallDetector(this.settings.stall) : null;
     this.endpoints.set(key, {
       stall,
-      notServing: false,
-      healthPending: this.settings.healthCheck !== null,
+      health: this.settings.healthCheck ? 'pending' : 'serving',
       warmingSince: null,
     });
     this.ejection.add(key);
     if (warm) this.startWarming(key);
   }
 
+  /** The endpoint is gone for good (retired after its drain): forget it. */
   remove(key: string): void {
     this.endpoints.delete(key);
     this.ejection.remove(key);
@@ -84,14 +91,20 @@ export class HealthGate {
     if (e && this.settings.slowStart) e.warmingSince = this.clock.now();
   }
 
-  setServing(key: string, serving: boolean): void {
+  setHealth(key: string, health: HealthStatus): void {
     const e = this.endpoints.get(key);
-    if (!e || (!e.healthPending && e.notServing === !serving)) return;
-    e.healthPending = false;
-    e.notServing = !serving;
-    this.logger.info(`${key} health check: ${serving ? 'SERVING' : 'NOT_SERVING'}`);
-    if (serving) this.startWarming(key);
+    if (!e || e.health === health) return;
+    const was = e.health;
+    e.health = health;
+    if (health !== 'pending')
+      this.logger.info(`${key} health check: ${health === 'serving' ? 'SERVING' : 'NOT_SERVING'}`);
+    if (health === 'serving' && was === 'not_serving') this.startWarming(key);
     this.onChange();
+  }
+
+  /** A new connection is up: what the old one was doing says nothing about it. */
+  connected(key: string): void {
+    this.endpoints.get(key)?.stall?.reset();
   }
 
   /** A connection attempt failed: counts as a failure toward ejection. */
@@ -100,14 +113,15 @@ export class HealthGate {
   }
 
   /**
-   * The endpoints to pick from, out of the connected ones: those neither ejected nor unhealthy;
-   * or, in panic (too few of those), all of them.
+   * The endpoints to pick from, out of the READY ones: those not ejected and not unhealthy (an
+   * endpoint whose health check has not answered yet is left out of both counts); or, in panic
+   * (too few usable), all of them.
    */
   pickSet<T>(ready: readonly T[], keyOf: (item: T) => string): PickSet<T> {
-    const connected = ready.filter((item) => !this.endpoints.get(keyOf(item))?.healthPending);
+    const connected = ready.filter((item) => this.endpoints.get(keyOf(item))?.health !== 'pending');
     const usable = connected.filter((item) => {
       const key = keyOf(item);
-      return this.ejection.isPickable(key) && !this.endpoints.get(key)?.notServing;
+      return !this.ejection.isEjected(key) && this.endpoints.get(key)?.health !== 'not_serving';
     });
     const panic = inPanic(usable.length, connected.length, this.settings.panicThresholdPercent);
     if (panic !== this.panic) {
@@ -124,10 +138,14 @@ export class HealthGate {
     return { candidates: panic ? connected : usable, panic };
   }
 
-  /** At pick time: not stalled, and let through by slow start. `peerLatencyMs` from the policy. */
-  admits(key: string, now: number, peerLatencyMs?: number): boolean {
+  /**
+   * At pick time: not holding back a probation trial already out (unless in panic), not stalled,
+   * and let through by slow start. `peerLatencyMs` comes from the picker (peerLatency()).
+   */
+  admits(key: string, now: number, peerLatencyMs: number | undefined, panic: boolean): boolean {
     const e = this.endpoints.get(key);
     if (!e) return true;
+    if (!panic && !this.ejection.isPickable(key)) return false;
     if (e.stall?.isStalled(now, peerLatencyMs)) return false;
     if (e.warmingSince !== null && this.settings.slowStart) {
       const weight = slowStartWeight(now - e.warmingSince, this.settings.slowStart);
@@ -137,20 +155,21 @@ export class HealthGate {
     return true;
   }
 
-  /** The endpoint was picked for a call at `now`; hand the ticket back to ended(). */
-  picked(key: string, now: number): StallTicket {
-    this.ejection.onPicked(key);
-    return this.endpoints.get(key)?.stall?.callStarted(now) ?? { startedAt: now, epoch: -1 };
+  /** A call started on the endpoint at `now`; hand the ticket back to ended(). */
+  started(key: string, now: number): CallTicket {
+    const trial = this.ejection.startCall(key);
+    return { stall: this.endpoints.get(key)?.stall?.callStarted(now) ?? null, trial };
   }
 
   /** A call ended with `code` at `now`. */
-  ended(key: string, ticket: StallTicket, now: number, code: number): void {
+  ended(key: string, ticket: CallTicket, now: number, code: number): void {
     const e = this.endpoints.get(key);
     if (!e) return;
     // A deadline or a cancellation is the client giving up: no proof that the endpoint is alive.
-    e.stall?.callEnded(ticket, now, code !== CANCELLED_CODE && code !== DEADLINE_EXCEEDED_CODE);
-    if (code === CANCELLED_CODE) this.ejection.abandoned(key);
-    else this.ejection.record(key, this.settings.failureCodes.has(code));
+    if (ticket.stall)
+      e.stall?.callEnded(ticket.stall, now, code !== CANCELLED_CODE && code !== DEADLINE_EXCEEDED_CODE);
+    if (code === CANCELLED_CODE) this.ejection.abandoned(key, ticket.trial);
+    else this.ejection.record(key, this.settings.failureCodes.has(code), ticket.trial);
   }
 
   /** Median latency estimate over endpoints that have one: the "usual" latency for newcomers. */
@@ -166,16 +185,15 @@ export class HealthGate {
   }
 
   private onEjection(event: EjectionEvent): void {
+    const reason = 'reason' in event ? event.reason.replaceAll('_', ' ') : '';
     switch (event.kind) {
       case 'ejected':
         this.logger.warn(
-          `ejected ${event.key} for ${(event.durationMs / 1000).toFixed(1)}s (${event.reason.replaceAll('_', ' ')}, ejection #${event.ejections})`,
+          `ejected ${event.key} for ${(event.durationMs / 1000).toFixed(1)}s (${reason}, ejection #${event.ejections})`,
         );
         break;
       case 'ejection_skipped':
-        this.logger.info(
-          `not ejecting ${event.key} (${event.reason.replaceAll('_', ' ')}): too many endpoints already out`,
-        );
+        this.logger.info(`not ejecting ${event.key} (${reason}): too many endpoints already out`);
         return;
       case 'probation':
         this.logger.info(`${event.key} on probation: one trial call`);

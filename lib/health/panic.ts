@@ -2,7 +2,7 @@ import { PANIC_DEFAULTS } from '../config/defaults.js';
 
 /**
  * Panic mode (Envoy's panic threshold): when fewer than `thresholdPercent` of the connected
- * endpoints are usable (not ejected, not unhealthy, not stalled), sending only to the few usable
+ * endpoints are usable (not ejected, not unhealthy), sending only to the few usable
  * ones would overload them into failing too. Spread calls over all connected endpoints instead.
  */
 export function inPanic(

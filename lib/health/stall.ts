@@ -58,6 +58,13 @@ export class StallDetector {
     }
   }
 
+  /** A new connection: calls sent on the old one no longer count (the latency estimate stays). */
+  reset(): void {
+    this.epoch++;
+    this.sentSinceAnswer = 0;
+    this.outSinceAnswer = 0;
+  }
+
   /** The endpoint's latency estimate (EWMA over answered calls), undefined before the first. */
   latency(): number | undefined {
     return this.latencyMs;

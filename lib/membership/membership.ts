@@ -27,6 +27,8 @@ export interface MembershipDeps<E, C extends Retirable> {
   create(key: string, endpoint: E): C;
   /** Read when a drain starts, so a config update applies to the next drain. */
   drainTimeoutMs(): number;
+  /** A member left for good (drained, or destroyed with the policy is not included). */
+  retired?(key: string): void;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -126,5 +128,6 @@ export class Membership<E, C extends Retirable> {
     this.draining.delete(member.key);
     this.deps.logger.debug(`closed ${member.key}: removed from DNS and ${why}`);
     member.child.destroy();
+    this.deps.retired?.(member.key);
   }
 }

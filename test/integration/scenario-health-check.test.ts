@@ -72,4 +72,25 @@ describe('active health checking on the local cluster bed', () => {
       client.close();
     }
   });
+
+  it('holds one health watch per connection, through reconnects (server max_connection_age)', async () => {
+    const cluster = bed();
+    const pod = await cluster.addPod({
+      serverOptions: { 'grpc.max_connection_age_ms': 300, 'grpc.max_connection_age_grace_ms': 100 },
+    });
+    const client = makeEchoClient(`dns-poll:///${pod.address}`, rawOptions({ health_check: {} }));
+    try {
+      await client.call(5000);
+      const generator = load(client, 50, SHORT_DEADLINE_MS);
+      await sleep(3000);
+      await generator.stop();
+      const { healthWatches } = await cluster.stats(pod);
+      console.log(`health watches with max_connection_age 300 ms over 3 s: ${JSON.stringify(healthWatches)}`);
+      assert.ok(healthWatches.open <= 1, `open at once: ${healthWatches.open}`);
+      // About one reconnect per 300-400 ms in 3 s; one watch each, not one more per reconnect.
+      assert.ok(healthWatches.opened <= 15, `opened: ${healthWatches.opened}`);
+    } finally {
+      client.close();
+    }
+  });
 });

@@ -23,7 +23,7 @@ function setup(config: object = {}, keys = ['a', 'b', 'c', 'd', 'e'], random = (
   const gate = new HealthGate(parseRoundRobinConfig(config).health, clock, random, logger, () => changes++);
   for (const k of keys) gate.add(k, false);
   const call = (key: string, code: number) =>
-    gate.ended(key, gate.picked(key, clock.now()), clock.now(), code);
+    gate.ended(key, gate.started(key, clock.now()), clock.now(), code);
   return { gate, clock, lines, call, changes: () => changes, keys };
 }
 
@@ -45,12 +45,12 @@ describe('HealthGate', () => {
 
   it('enters panic below the threshold and leaves it, logging both', () => {
     const { gate, lines, keys } = setup();
-    for (const k of ['a', 'b', 'c']) gate.setServing(k, false);
+    for (const k of ['a', 'b', 'c']) gate.setHealth(k, 'not_serving');
     const panic = gate.pickSet(keys, (k) => k);
     assert.equal(panic.panic, true);
     assert.deepEqual(panic.candidates, keys, 'in panic every connected endpoint is a candidate');
     assert.equal(gate.inPanic, true);
-    gate.setServing('a', true);
+    gate.setHealth('a', 'serving');
     const calm = gate.pickSet(keys, (k) => k);
     assert.equal(calm.panic, false);
     assert.deepEqual(calm.candidates, ['a', 'd', 'e']);
@@ -60,28 +60,30 @@ describe('HealthGate', () => {
 
   it('holds back a stalled endpoint at pick time', () => {
     const { gate, clock } = setup();
-    gate.picked('a', clock.now());
-    gate.picked('a', clock.now());
-    assert.equal(gate.admits('a', 50), true);
-    assert.equal(gate.admits('a', 150), false);
-    assert.equal(gate.admits('b', 150), true);
+    gate.started('a', clock.now());
+    gate.started('a', clock.now());
+    assert.equal(gate.admits('a', 50, undefined, false), true);
+    assert.equal(gate.admits('a', 150, undefined, false), false);
+    assert.equal(gate.admits('b', 150, undefined, false), true);
+    gate.connected('a');
+    assert.equal(gate.admits('a', 150, undefined, false), true, 'a new connection starts afresh');
   });
 
   it('ramps a warming endpoint by weight when slow start is on', async () => {
     const { gate, clock } = setup({ slow_start: { window: '10s', min_weight_percent: 10 } }, [], () => 0.3);
     gate.add('new', true);
-    assert.equal(gate.admits('new', clock.now()), false, 'weight 0.1 < 0.3');
+    assert.equal(gate.admits('new', clock.now(), undefined, false), false, 'weight 0.1 < 0.3');
     await clock.advance(5000);
-    assert.equal(gate.admits('new', clock.now()), true, 'weight 0.5 > 0.3');
+    assert.equal(gate.admits('new', clock.now(), undefined, false), true, 'weight 0.5 > 0.3');
   });
 
   it('does not slow-start the first endpoints, nor when slow start is off', () => {
     const off = setup({}, [], () => 0.99);
     off.gate.add('x', true);
-    assert.equal(off.gate.admits('x', 0), true);
+    assert.equal(off.gate.admits('x', 0, undefined, false), true);
     const on = setup({ slow_start: {} }, [], () => 0.99);
     on.gate.add('y', false);
-    assert.equal(on.gate.admits('y', 0), true);
+    assert.equal(on.gate.admits('y', 0, undefined, false), true);
   });
 
   it('a connection failure counts toward ejection', () => {
@@ -92,21 +94,45 @@ describe('HealthGate', () => {
 
   it('gives the median latency of its endpoints to newcomers', () => {
     const { gate } = setup({}, ['a', 'b', 'c']);
-    gate.ended('a', gate.picked('a', 0), 10, 0);
-    gate.ended('b', gate.picked('b', 0), 20, 0);
-    gate.ended('c', gate.picked('c', 0), 90, 0);
+    gate.ended('a', gate.started('a', 0), 10, 0);
+    gate.ended('b', gate.started('b', 0), 20, 0);
+    gate.ended('c', gate.started('c', 0), 90, 0);
     assert.equal(gate.peerLatency(), 20);
   });
 });
 
 describe('probation trial', () => {
-  it('lets another trial go when the first never reported back', async () => {
+  it('a probation endpoint stays a candidate but takes one trial at a time, except in panic', async () => {
     const { gate, clock, call, keys } = setup();
     for (let i = 0; i < 5; i++) call('a', UNAVAILABLE);
-    await clock.advance(30_000);
-    gate.picked('a', clock.now()); // never started, never ends
-    assert.ok(!gate.pickSet(keys, (k) => k).candidates.includes('a'));
+    assert.ok(!gate.pickSet(keys, (k) => k).candidates.includes('a'), 'ejected');
+    await clock.advance(33_000); // the ejection time with its jitter
+    assert.ok(gate.pickSet(keys, (k) => k).candidates.includes('a'), 'on probation: a candidate');
+    assert.equal(gate.admits('a', clock.now(), undefined, false), true);
+    const trial = gate.started('a', clock.now());
+    assert.equal(trial.trial, true);
+    assert.equal(gate.admits('a', clock.now(), undefined, false), false, 'trial out: no second call');
+    assert.equal(gate.admits('a', clock.now(), undefined, true), true, 'in panic everything goes');
+    gate.ended('a', trial, clock.now(), 0);
+    assert.equal(gate.admits('a', clock.now(), undefined, false), true, 'restored');
+  });
+
+  it('lets another trial go when the first never reported back', async () => {
+    const { gate, clock, call } = setup();
+    for (let i = 0; i < 5; i++) call('a', UNAVAILABLE);
+    await clock.advance(33_000); // the ejection time with its jitter
+    gate.started('a', clock.now()); // never ends
+    assert.equal(gate.admits('a', clock.now(), undefined, false), false);
     await clock.advance(10_001);
-    assert.ok(gate.pickSet(keys, (k) => k).candidates.includes('a'));
+    assert.equal(gate.admits('a', clock.now(), undefined, false), true);
+  });
+
+  it('an endpoint whose health check has not answered is not a candidate and not counted for panic', () => {
+    const { gate } = setup({ health_check: {} }, []);
+    for (const k of ['a', 'b', 'c']) gate.add(k, false);
+    gate.setHealth('a', 'serving');
+    const set = gate.pickSet(['a', 'b', 'c'], (k) => k);
+    assert.deepEqual(set.candidates, ['a']);
+    assert.equal(set.panic, false);
   });
 });

@@ -62,8 +62,10 @@ describe('ejection: cap on ejected endpoints', () => {
     assert.deepEqual(events[1], { kind: 'ejection_skipped', key: 'b', reason: 'consecutive_failures' });
   });
 
-  it('allows half of ten, and none of one', () => {
-    assert.equal(tracker({}, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']).t.maxEjected(), 5);
+  it('allows 10 % of twenty, one of ten, and none of one', () => {
+    const many = Array.from({ length: 20 }, (_, i) => String(i));
+    assert.equal(tracker({}, many).t.maxEjected(), 2);
+    assert.equal(tracker({}, many.slice(0, 10)).t.maxEjected(), 1);
     const single = tracker({}, ['only']);
     assert.equal(single.t.maxEjected(), 0);
     single.fail('only', 10);
@@ -80,9 +82,11 @@ describe('ejection: time, probation and restore', () => {
     await clock.advance(1);
     assert.equal(events.at(-1)!.kind, 'probation');
     assert.ok(t.isPickable('a'));
-    t.onPicked('a');
+    const trial = t.startCall('a');
+    assert.equal(trial, true);
     assert.equal(t.isPickable('a'), false, 'only one trial call at a time');
-    t.record('a', false);
+    assert.equal(t.startCall('a'), false, 'a second call is not a trial');
+    t.record('a', false, trial);
     assert.deepEqual(events.at(-1), { kind: 'restored', key: 'a' });
     assert.ok(t.isPickable('a'));
   });
@@ -93,8 +97,7 @@ describe('ejection: time, probation and restore', () => {
     const durations = [30_000];
     for (let i = 0; i < 3; i++) {
       await clock.advance(durations.at(-1)!);
-      t.onPicked('a');
-      t.record('a', true);
+      t.record('a', true, t.startCall('a'));
       const e = events.at(-1)!;
       assert.equal(e.kind, 'ejected');
       if (e.kind === 'ejected') {
@@ -109,8 +112,7 @@ describe('ejection: time, probation and restore', () => {
     const { t, clock, fail } = tracker();
     fail('a', 5);
     await clock.advance(30_000);
-    t.onPicked('a');
-    t.record('a', true);
+    t.record('a', true, t.startCall('a'));
     assert.ok(t.isEjected('a'));
   });
 
@@ -118,8 +120,7 @@ describe('ejection: time, probation and restore', () => {
     const { t, clock, fail } = tracker();
     fail('a', 5);
     await clock.advance(30_000);
-    t.onPicked('a');
-    t.abandoned('a');
+    t.abandoned('a', t.startCall('a'));
     assert.ok(t.isPickable('a'));
   });
 
@@ -134,12 +135,36 @@ describe('ejection: time, probation and restore', () => {
     const { t, clock, events, fail } = tracker();
     fail('a', 5);
     await clock.advance(30_000);
-    t.onPicked('a');
-    t.record('a', false); // restored with 1 ejection on record
+    t.record('a', false, t.startCall('a')); // restored with 1 ejection on record
     await clock.advance(10_000); // a quiet interval: back to 0
     fail('a', 5);
     const e = events.at(-1)!;
     assert.ok(e.kind === 'ejected' && e.ejections === 1 && e.durationMs === 30_000);
+  });
+});
+
+describe('ejection: only the trial decides a probation', () => {
+  it('ignores calls sent before the ejection that end during probation', async () => {
+    const { t, clock, events, fail } = tracker();
+    fail('a', 5);
+    await clock.advance(30_000);
+    t.record('a', false); // an old call, not the trial
+    t.record('a', true);
+    assert.equal(events.at(-1)!.kind, 'probation', 'still on probation');
+    assert.ok(t.isPickable('a'), 'its trial is still to come');
+  });
+
+  it('ignores outcomes while ejected', () => {
+    const { events, fail } = tracker();
+    fail('a', 5);
+    fail('a', 20);
+    assert.equal(events.length, 1);
+  });
+
+  it('a cap of 0 % turns ejection off', () => {
+    const { t, fail } = tracker({ maxEjectedPercent: 0 });
+    fail('a', 10);
+    assert.ok(t.isPickable('a'));
   });
 });
 

@@ -19,6 +19,12 @@ export class HealthState {
     call: grpc.ServerWritableStream<HealthRequest, HealthResponse>;
   }>();
   checks = 0;
+  /** Watch streams opened since the pod started (a client should hold one per connection). */
+  watchesOpened = 0;
+
+  get openWatches(): number {
+    return this.watches.size;
+  }
 
   constructor(serving: boolean) {
     this.serving = serving;
@@ -58,7 +64,9 @@ export class HealthState {
         const service = call.request.service ?? '';
         const watch = { service, call };
         this.watches.add(watch);
+        this.watchesOpened++;
         call.on('cancelled', () => this.watches.delete(watch));
+        call.on('close', () => this.watches.delete(watch));
         call.write({ status: this.statusOf(service) });
       },
     };

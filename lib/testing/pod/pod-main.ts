@@ -96,6 +96,7 @@ function main(): void {
     inFlight,
     lastCallAt,
     healthChecks: health.checks,
+    healthWatches: { open: health.openWatches, opened: health.watchesOpened },
     serving: health.isServing,
     mode,
   });

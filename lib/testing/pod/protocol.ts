@@ -37,6 +37,8 @@ export interface PodStats {
   /** Date.now() in the pod when the last Echo call arrived; null before the first. */
   readonly lastCallAt: number | null;
   readonly healthChecks: number;
+  /** grpc.health.v1.Health/Watch streams open now, and opened since the pod started. */
+  readonly healthWatches: { readonly open: number; readonly opened: number };
   readonly serving: boolean;
   readonly mode: PodMode;
 }
