@@ -144,7 +144,7 @@ export class EndpointChild {
     this.leaf.exitIdle();
   }
 
-  /** Picks this endpoint's connection for a call (`panic`: the picker is in panic mode). */
+  /** Picks this endpoint's connection for a call; the returned hooks feed drains and the health gate. */
   pick(args: PickArgs): PickResult {
     const result = this.leaf.getPicker().pick(args);
     const { onStarted, onEnded, gate } = this;
