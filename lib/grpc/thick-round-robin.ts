@@ -8,6 +8,7 @@ import {
 import { HealthGate } from '../health/gate.js';
 import { type Member, Membership } from '../membership/membership.js';
 import { RoundRobinCursor } from '../picking/round-robin.js';
+import { isLaterAttempt, markTried, wasTried } from '../retry/tried.js';
 import {
   type ChannelControlHelper,
   type ChannelOptions,
@@ -63,12 +64,26 @@ class ThickRoundRobinPicker implements Picker {
   pick(args: PickArgs): PickResult {
     const now = systemClock.now();
     const n = this.candidates.length;
+    const info = args.extraPickInfo;
+    const retry = isLaterAttempt(info);
+    let fallback: RrMember | undefined;
     for (let tries = 0; tries < n; tries++) {
       const member = this.candidates[this.cursor.next(n)]!;
-      if (this.gate.admits(member.key, now, this.peerLatencyMs, this.panic)) return member.child.pick(args);
+      if (!this.gate.admits(member.key, now, this.peerLatencyMs, this.panic)) continue;
+      // A retry goes to an endpoint this call has not tried, whenever one is left.
+      if (retry && wasTried(info, member.key)) {
+        fallback ??= member;
+        continue;
+      }
+      return this.chosen(member, args);
     }
-    // Every candidate is stalled or held back: fail open rather than fail the call.
-    return this.candidates[this.cursor.next(n)]!.child.pick(args);
+    // Every candidate was tried, stalled or held back: fail open rather than fail the call.
+    return this.chosen(fallback ?? this.candidates[this.cursor.next(n)]!, args);
+  }
+
+  private chosen(member: RrMember, args: PickArgs): PickResult {
+    markTried(args.extraPickInfo, member.key);
+    return member.child.pick(args);
   }
 }
 

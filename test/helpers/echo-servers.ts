@@ -22,6 +22,8 @@ export type Behaviour = { kind: 'ok' } | { kind: 'fail'; code: grpc.status } | {
  */
 export class EchoServers {
   readonly calls = new Map<string, number>();
+  /** Calls that were a retry (grpc-previous-rpc-attempts ≥ 1), per address. */
+  readonly retries = new Map<string, number>();
   readonly connections = new Map<string, number>();
   readonly behaviour = new Map<string, Behaviour>();
   private readonly servers = new Map<string, grpc.Server>();
@@ -74,6 +76,9 @@ export class EchoServers {
         callback: grpc.sendUnaryData<unknown>,
       ) => {
         this.calls.set(address, (this.calls.get(address) ?? 0) + 1);
+        if (Number(call.metadata.get('grpc-previous-rpc-attempts')[0] ?? 0) > 0) {
+          this.retries.set(address, (this.retries.get(address) ?? 0) + 1);
+        }
         const b = this.behaviour.get(address) ?? { kind: 'ok' };
         const answer = { message: call.request.message, pod: address, address };
         if (b.kind === 'fail') callback({ code: b.code, details: `failing on purpose at ${address}` });

@@ -344,6 +344,51 @@ describe('thick_round_robin through a real channel', () => {
     assert.deepEqual(Object.keys(counts).sort(), [addr(5), addr(6)].sort(), JSON.stringify(counts));
   });
 
+  it('sends every retry of a call to another endpoint, with grpc-js retryPolicy from a raw string', async () => {
+    await publish('retry', [7, 8, 9]);
+    servers.behaviour.set(addr(7), { kind: 'fail', code: grpc.status.UNAVAILABLE });
+    for (const n of [7, 8, 9]) {
+      servers.calls.delete(addr(n));
+      servers.retries.delete(addr(n));
+    }
+    const serviceConfig = {
+      loadBalancingConfig: [
+        { thick_round_robin: { ejection: { consecutive_failures: 0, failure_percentage: null } } },
+      ],
+      methodConfig: [
+        {
+          name: [{}],
+          retryPolicy: {
+            maxAttempts: 3,
+            initialBackoff: '0.01s',
+            maxBackoff: '0.05s',
+            backoffMultiplier: 2,
+            retryableStatusCodes: ['UNAVAILABLE'],
+          },
+        },
+      ],
+    };
+    const client = echoClient(target('retry'), { 'grpc.service_config': JSON.stringify(serviceConfig) });
+    await client.call(3000);
+    await sleep(200);
+    // Concurrent calls move the round-robin cursor between an attempt and its retry, so only the
+    // avoidance (not round robin's luck) keeps retries off the failing endpoint.
+    const counts: Record<string, number> = {};
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (const [key, n] of Object.entries(await client.count(10))) counts[key] = (counts[key] ?? 0) + n;
+      }),
+    );
+    client.close();
+    servers.behaviour.delete(addr(7));
+    assert.equal(counts['ERR:UNAVAILABLE'], undefined, `no call failed: ${JSON.stringify(counts)}`);
+    const failedAt7 = servers.calls.get(addr(7)) ?? 0;
+    assert.ok(failedAt7 >= 15, `the failing endpoint took its share of first attempts (${failedAt7})`);
+    assert.equal(servers.retries.get(addr(7)) ?? 0, 0, 'no retry went back to the failing endpoint');
+    const retriesElsewhere = (servers.retries.get(addr(8)) ?? 0) + (servers.retries.get(addr(9)) ?? 0);
+    assert.equal(retriesElsewhere, failedAt7, 'each failed attempt was retried once, on another endpoint');
+  });
+
   it('serves an IP literal target without DNS', async () => {
     const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
     assert.deepEqual(await client.count(3), { [addr(1)]: 3 });

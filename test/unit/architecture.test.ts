@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 const root = join(__dirname, '..', '..', '..');
 const lib = join(root, 'lib');
 const MAX_LINES = 400;
-const PURE_LAYERS = ['common', 'config', 'discovery', 'membership', 'health', 'picking'];
+const PURE_LAYERS = ['common', 'config', 'discovery', 'membership', 'health', 'picking', 'retry'];
 const ADAPTER = 'grpc/adapter.ts';
 
 function sources(dir: string): string[] {
