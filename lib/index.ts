@@ -15,6 +15,7 @@ export {
   type DnsPollOptions,
   type ExtraServiceConfig,
   type KeepaliveOptions,
+  type RetryOptions,
   type ThickChannelOptions,
   type ThickChannelOptionsInit,
   type ThickRoundRobinOptions,

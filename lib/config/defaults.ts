@@ -125,3 +125,26 @@ export const KEEPALIVE_DEFAULTS = Object.freeze({
   timeoutMs: 20_000,
   permitWithoutCalls: false,
 });
+
+/**
+ * Retry budget (Finagle's RetryBudget, Linkerd's): retries may add at most 20 % of the calls, plus
+ * 10 retries per second so that low-traffic clients can still retry, over a 10 s window.
+ */
+export const RETRY_BUDGET_DEFAULTS = Object.freeze({
+  percent: 20,
+  minRetriesPerSecond: 10,
+  windowMs: 10_000,
+});
+
+/**
+ * The grpc-js retryPolicy the helper writes for every method unless told otherwise: UNAVAILABLE
+ * only (the code for "not processed, try elsewhere": a pod going away, a refused connection), 3
+ * attempts (grpc-js caps at 5), back-off as Envoy's retry defaults (25 ms, at most 250 ms).
+ */
+export const RETRY_POLICY_DEFAULTS = Object.freeze({
+  maxAttempts: 3,
+  initialBackoffMs: 25,
+  maxBackoffMs: 250,
+  backoffMultiplier: 2,
+  retryableStatusCodes: Object.freeze(['UNAVAILABLE']) as readonly string[],
+});

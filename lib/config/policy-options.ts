@@ -8,6 +8,8 @@ export interface ThickRoundRobinOptions {
   drainTimeoutMs?: number;
   /** A pending connection attempt is abandoned and retried after this; 0 = never. Default 5 000. */
   connectTimeoutMs?: number;
+  /** false: no budget. Default 20 % of calls + 10 retries/s over 10 s. */
+  retryBudget?: false | { percent?: number; minRetriesPerSecond?: number; windowMs?: number };
   /** Status codes (names or numbers) that count as an endpoint failure. */
   failureCodes?: (string | number)[];
   ejection?: {
@@ -37,6 +39,14 @@ const SCHEMA: Schema = {
   drainTimeoutMs: ['drain_timeout', 'ms'],
   connectTimeoutMs: ['connect_timeout', 'ms'],
   failureCodes: ['failure_codes', 'value'],
+  retryBudget: [
+    'retry_budget',
+    {
+      percent: ['percent', 'value'],
+      minRetriesPerSecond: ['min_retries_per_second', 'value'],
+      windowMs: ['window', 'ms'],
+    },
+  ],
   ejection: [
     'ejection',
     {

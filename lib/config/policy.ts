@@ -1,6 +1,7 @@
-import { ROUND_ROBIN_DEFAULTS } from './defaults.js';
+import type { RetryBudgetSettings } from '../retry/budget.js';
+import { RETRY_BUDGET_DEFAULTS, ROUND_ROBIN_DEFAULTS } from './defaults.js';
 import { describe, ThickConfigError } from './errors.js';
-import { checkDuration, checkKnownKeys, formatDuration } from './fields.js';
+import { checkDuration, checkKnownKeys, checkNumber, formatDuration } from './fields.js';
 import {
   DEFAULT_HEALTH_SETTINGS,
   HEALTH_FIELDS,
@@ -18,15 +19,18 @@ export interface RoundRobinSettings {
   readonly drainTimeoutMs: number;
   /** 0 = none. */
   readonly connectTimeoutMs: number;
+  /** null: no budget (grpc-js retryPolicy alone decides). */
+  readonly retryBudget: RetryBudgetSettings | null;
   readonly health: HealthSettings;
 }
 
 export const DEFAULT_ROUND_ROBIN_SETTINGS: RoundRobinSettings = Object.freeze({
   ...ROUND_ROBIN_DEFAULTS,
+  retryBudget: RETRY_BUDGET_DEFAULTS,
   health: DEFAULT_HEALTH_SETTINGS,
 });
 
-const FIELDS = ['drain_timeout', 'connect_timeout', ...HEALTH_FIELDS] as const;
+const FIELDS = ['drain_timeout', 'connect_timeout', 'retry_budget', ...HEALTH_FIELDS] as const;
 const MAX_DRAIN_MS = 3_600_000;
 
 export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
@@ -54,6 +58,31 @@ export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
   return Object.freeze({
     drainTimeoutMs,
     connectTimeoutMs,
+    retryBudget: parseRetryBudget(`${THICK_ROUND_ROBIN}.retry_budget`, obj.retry_budget),
     health: parseHealthSettings(THICK_ROUND_ROBIN, obj),
+  });
+}
+
+function parseRetryBudget(field: string, value: unknown): RetryBudgetSettings | null {
+  if (value === false) return null;
+  const d = RETRY_BUDGET_DEFAULTS;
+  if (value === undefined) return d;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ThickConfigError(field, `${field} must be an object or false, got ${describe(value)}`);
+  }
+  checkKnownKeys(field, value, ['percent', 'min_retries_per_second', 'window']);
+  const o = value as Record<string, unknown>;
+  const windowMs = o.window === undefined ? d.windowMs : checkDuration(`${field}.window`, o.window);
+  if (windowMs <= 0) throw new ThickConfigError(`${field}.window`, `${field}.window must be longer than 0s`);
+  return Object.freeze({
+    percent:
+      o.percent === undefined
+        ? d.percent
+        : checkNumber(`${field}.percent`, o.percent, { min: 0, max: 1000, unit: '%' }),
+    minRetriesPerSecond:
+      o.min_retries_per_second === undefined
+        ? d.minRetriesPerSecond
+        : checkNumber(`${field}.min_retries_per_second`, o.min_retries_per_second, { min: 0 }),
+    windowMs,
   });
 }

@@ -86,6 +86,17 @@ export function unavailablePicker(details: string): Picker {
   return new x.UnavailablePicker({ code: grpc.status.UNAVAILABLE, details });
 }
 
+/** Fails the call with this status, and grpc-js does not retry it. */
+export function dropPick(code: number, details: string): PickResult {
+  return {
+    pickResultType: x.PickResultType.DROP,
+    status: { code, details, metadata: new grpc.Metadata() },
+    subchannel: null,
+    onCallStarted: null,
+    onCallEnded: null,
+  };
+}
+
 export function endpointsValue(endpoints: Endpoint[]): StatusOr<Endpoint[]> {
   return x.statusOrFromValue(endpoints);
 }

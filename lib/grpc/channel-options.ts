@@ -1,6 +1,6 @@
-import { type AddressFamily, KEEPALIVE_DEFAULTS } from '../config/defaults.js';
+import { type AddressFamily, KEEPALIVE_DEFAULTS, RETRY_POLICY_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
-import { checkBoolean, checkKnownKeys, checkNumber } from '../config/fields.js';
+import { checkBoolean, checkKnownKeys, checkNumber, formatDuration } from '../config/fields.js';
 import { THICK_ROUND_ROBIN } from '../config/policy.js';
 import { roundRobinJson, type ThickRoundRobinOptions } from '../config/policy-options.js';
 import {
@@ -39,12 +39,26 @@ export interface KeepaliveOptions {
   permitWithoutCalls?: boolean;
 }
 
+/** grpc-js retryPolicy (gRFC A6) for every method that has no method config of its own. */
+export interface RetryOptions {
+  maxAttempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  backoffMultiplier?: number;
+  retryableStatusCodes?: (string | number)[];
+}
+
 export interface ThickChannelOptionsInit {
   /** The policy; `thick_round_robin` is the only one so far. */
   policy?: typeof THICK_ROUND_ROBIN;
   roundRobin?: ThickRoundRobinOptions;
   dns?: DnsPollOptions;
   serviceConfig?: ExtraServiceConfig;
+  /**
+   * Default: retry UNAVAILABLE up to 3 attempts (each on another pod, within the retry budget).
+   * `false` writes no retryPolicy. A method config of yours named `{}` replaces it.
+   */
+  retry?: RetryOptions | false;
   /** Default: a ping every 5 min while calls are active (safe against every server's default enforcement). */
   keepalive?: KeepaliveOptions | false;
 }
@@ -79,7 +93,12 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
       );
     }
   }
-  const serviceConfig = JSON.stringify({ ...extra, loadBalancingConfig: [{ [policy]: policyConfig }] });
+  const methodConfig = withDefaultRetry(extra.methodConfig ?? [], init.retry);
+  const serviceConfig = JSON.stringify({
+    ...extra,
+    ...(methodConfig.length > 0 ? { methodConfig } : {}),
+    loadBalancingConfig: [{ [policy]: policyConfig }],
+  });
   const options: ThickChannelOptions = { 'grpc.service_config': serviceConfig };
   checkKnownKeys('dns', init.dns ?? {}, Object.keys(RESOLVER_OPTION_FOR_FIELD));
   for (const [field, value] of Object.entries(init.dns ?? {})) {
@@ -92,6 +111,35 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   checkServiceConfig(serviceConfig);
   if (init.keepalive !== false) Object.assign(options, keepaliveOptions(init.keepalive ?? {}));
   return options;
+}
+
+/** Adds the default retryPolicy for all methods, unless retries are off or the caller has a `{}` entry. */
+function withDefaultRetry(methodConfig: object[], retry: RetryOptions | false | undefined): object[] {
+  if (retry === false) return methodConfig;
+  const names = methodConfig.flatMap((m) => (m as { name?: object[] }).name ?? []);
+  if (names.some((n) => Object.keys(n).length === 0)) return methodConfig;
+  checkKnownKeys('retry', retry ?? {}, [
+    'maxAttempts',
+    'initialBackoffMs',
+    'maxBackoffMs',
+    'backoffMultiplier',
+    'retryableStatusCodes',
+  ]);
+  const r = { ...RETRY_POLICY_DEFAULTS, ...retry };
+  const ms = { min: 1, unit: 'ms' };
+  const retryPolicy = {
+    maxAttempts: checkNumber('retry.maxAttempts', r.maxAttempts, {
+      min: 2,
+      max: 5,
+      integer: true,
+      unit: 'grpc-js caps at 5',
+    }),
+    initialBackoff: formatDuration(checkNumber('retry.initialBackoffMs', r.initialBackoffMs, ms)),
+    maxBackoff: formatDuration(checkNumber('retry.maxBackoffMs', r.maxBackoffMs, ms)),
+    backoffMultiplier: checkNumber('retry.backoffMultiplier', r.backoffMultiplier, { min: 1 }),
+    retryableStatusCodes: [...r.retryableStatusCodes],
+  };
+  return [...methodConfig, { name: [{}], retryPolicy }];
 }
 
 function keepaliveOptions(keepalive: KeepaliveOptions): ChannelOptions {
@@ -107,4 +155,4 @@ function keepaliveOptions(keepalive: KeepaliveOptions): ChannelOptions {
   };
 }
 
-const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig', 'keepalive'] as const;
+const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig', 'retry', 'keepalive'] as const;

@@ -2,6 +2,7 @@ import { systemClock } from '../common/clock.js';
 import { formatHostPort } from '../discovery/target.js';
 import type { CallTicket, HealthGate } from '../health/gate.js';
 import type { Member, Membership } from '../membership/membership.js';
+import { recordOutcome } from '../retry/tried.js';
 import {
   type ChannelControlHelper,
   type ChannelOptions,
@@ -165,6 +166,7 @@ export class EndpointChild {
       onCallEnded: (code, details, metadata) => {
         innerEnded?.(code, details, metadata);
         onEnded();
+        recordOutcome(args.extraPickInfo, code, details);
         if (ticket) gate.ended(key, ticket, systemClock.now(), code);
       },
     };

@@ -8,17 +8,20 @@ import {
 import { HealthGate } from '../health/gate.js';
 import { type Member, Membership } from '../membership/membership.js';
 import { RoundRobinCursor } from '../picking/round-robin.js';
-import { isLaterAttempt, markTried, wasTried } from '../retry/tried.js';
+import { RetryBudget } from '../retry/budget.js';
+import { isLaterAttempt, lastOutcome, markTried, wasTried } from '../retry/tried.js';
 import {
   type ChannelControlHelper,
   type ChannelOptions,
   ConnectivityState,
+  dropPick,
   type Endpoint,
   type LoadBalancer,
   type PickArgs,
   type Picker,
   type PickResult,
   queuePicker,
+  Status,
   type StatusOr,
   type TypedLoadBalancingConfig,
   unavailablePicker,
@@ -59,6 +62,7 @@ class ThickRoundRobinPicker implements Picker {
     private readonly gate: HealthGate,
     private readonly peerLatencyMs: number | undefined,
     private readonly panic: boolean,
+    private readonly budget: RetryBudget | null,
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -66,6 +70,15 @@ class ThickRoundRobinPicker implements Picker {
     const n = this.candidates.length;
     const info = args.extraPickInfo;
     const retry = isLaterAttempt(info);
+    if (!retry) this.budget?.deposit();
+    else if (this.budget && !this.budget.tryWithdraw()) {
+      // Past the budget the call ends with the error that made grpc-js retry it.
+      const last = lastOutcome(info);
+      return dropPick(
+        last?.code ?? Status.UNAVAILABLE,
+        `${last?.details ?? 'retry refused'} (not retried: the retry budget is spent)`,
+      );
+    }
     let fallback: RrMember | undefined;
     for (let tries = 0; tries < n; tries++) {
       const member = this.candidates[this.cursor.next(n)]!;
@@ -102,6 +115,9 @@ export class ThickRoundRobin implements LoadBalancer {
   private paused = false;
   private lastError: string | null = null;
   private readonly gate: HealthGate;
+  /** Per channel (one policy instance per channel); replaced when its settings change. */
+  private budget: RetryBudget | null = null;
+  private readonly clock: Clock;
   /** Once endpoints are known, new ones get slow start (the first set resolved does not). */
   private running = false;
 
@@ -126,6 +142,7 @@ export class ThickRoundRobin implements LoadBalancer {
       clock,
       logger: log,
     });
+    this.clock = clock;
     this.gate = new HealthGate(this.settings.health, clock, Math.random, log, () => this.updateAggregate());
   }
 
@@ -136,6 +153,14 @@ export class ThickRoundRobin implements LoadBalancer {
     resolutionNote: string,
   ): boolean {
     if (!(config instanceof ThickRoundRobinConfig)) return false;
+    if (
+      config.settings.retryBudget !== this.settings.retryBudget ||
+      (!this.budget && config.settings.retryBudget)
+    ) {
+      this.budget = config.settings.retryBudget
+        ? new RetryBudget(config.settings.retryBudget, this.clock)
+        : null;
+    }
     this.settings = config.settings;
     this.gate.update(config.settings.health);
     if (!endpoints.ok) {
@@ -244,6 +269,7 @@ export class ThickRoundRobin implements LoadBalancer {
         this.gate,
         this.gate.peerLatency(),
         panic,
+        this.budget,
       );
       this.helper.updateState(ConnectivityState.READY, picker, null);
     } else if (total === 0) {

@@ -25,3 +25,17 @@ export function markTried(info: PickInfo, key: string): void {
   const list = info[TRIED_KEY];
   info[TRIED_KEY] = list === undefined ? key : `${list}${SEPARATOR}${key}`;
 }
+
+const OUTCOME_KEY = 'grpc-thick.last_outcome';
+
+/** Notes how an attempt ended, so a retry refused by the budget can fail with the original error. */
+export function recordOutcome(info: PickInfo, code: number, details: string): void {
+  info[OUTCOME_KEY] = `${code} ${details}`;
+}
+
+export function lastOutcome(info: PickInfo): { code: number; details: string } | undefined {
+  const text = info[OUTCOME_KEY];
+  if (text === undefined) return undefined;
+  const space = text.indexOf(' ');
+  return { code: Number(text.slice(0, space)), details: text.slice(space + 1) };
+}

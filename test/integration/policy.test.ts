@@ -389,6 +389,55 @@ describe('thick_round_robin through a real channel', () => {
     assert.equal(retriesElsewhere, failedAt7, 'each failed attempt was retried once, on another endpoint');
   });
 
+  it('keeps retries within the budget when every endpoint fails, failing calls with the servers’ error', async () => {
+    await publish('storm', [2, 3]);
+    for (const n of [2, 3]) {
+      servers.behaviour.set(addr(n), { kind: 'fail', code: grpc.status.UNAVAILABLE });
+      servers.calls.delete(addr(n));
+    }
+    const serviceConfig = {
+      loadBalancingConfig: [
+        {
+          thick_round_robin: {
+            ejection: { consecutive_failures: 0, failure_percentage: null },
+            retry_budget: { percent: 20, min_retries_per_second: 0, window: '10s' },
+          },
+        },
+      ],
+      methodConfig: [
+        {
+          name: [{}],
+          retryPolicy: {
+            maxAttempts: 5,
+            initialBackoff: '0.001s',
+            maxBackoff: '0.002s',
+            backoffMultiplier: 2,
+            retryableStatusCodes: ['UNAVAILABLE'],
+          },
+        },
+      ],
+    };
+    const client = echoClient(target('storm'), {
+      'grpc.service_config': JSON.stringify(serviceConfig),
+      'grpc-thick.poll_interval_ms': 300,
+    });
+    const errors: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      await client.call(2000).catch((e: grpc.ServiceError) => errors.push(`${e.code} ${e.details}`));
+    }
+    client.close();
+    for (const n of [2, 3]) servers.behaviour.delete(addr(n));
+    const attempts = (servers.calls.get(addr(2)) ?? 0) + (servers.calls.get(addr(3)) ?? 0);
+    assert.equal(errors.length, 100);
+    assert.ok(
+      errors.every((e) => e.startsWith(`${grpc.status.UNAVAILABLE} failing on purpose`)),
+      errors[0],
+    );
+    // Without a budget grpc-js would send 5 attempts per call (500); the budget allows 20 % of 100.
+    assert.ok(attempts >= 100 && attempts <= 121, `attempts at the servers: ${attempts}`);
+    assert.ok(errors.some((e) => e.includes('retry budget is spent')));
+  });
+
   it('serves an IP literal target without DNS', async () => {
     const client = echoClient(`dns-poll:///${addr(1)}`, thickChannelOptions());
     assert.deepEqual(await client.count(3), { [addr(1)]: 3 });
@@ -521,6 +570,40 @@ describe('clear errors from new Client()', () => {
       /keepalive.timeMs must be an integer/,
     );
     assert.throws(() => thickChannelOptions({ keepalive: { time: 1 } as never }), /did you mean "timeMs"/);
+  });
+
+  it('the helper retries UNAVAILABLE by default, and can be told otherwise', () => {
+    const config = (o: grpc.ChannelOptions) => JSON.parse(o['grpc.service_config'] as string);
+    assert.deepEqual(config(thickChannelOptions()).methodConfig, [
+      {
+        name: [{}],
+        retryPolicy: {
+          maxAttempts: 3,
+          initialBackoff: '0.025s',
+          maxBackoff: '0.25s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+    ]);
+    assert.equal(config(thickChannelOptions({ retry: false })).methodConfig, undefined);
+    const mine = { name: [{}], timeout: '1s' };
+    assert.deepEqual(config(thickChannelOptions({ serviceConfig: { methodConfig: [mine] } })).methodConfig, [
+      mine,
+    ]);
+    const perService = { name: [{ service: 'echo.Echo' }], timeout: '1s' };
+    assert.equal(
+      config(thickChannelOptions({ serviceConfig: { methodConfig: [perService] } })).methodConfig.length,
+      2,
+    );
+    assert.equal(
+      config(thickChannelOptions({ retry: { maxAttempts: 5 } })).methodConfig[0].retryPolicy.maxAttempts,
+      5,
+    );
+    assert.throws(
+      () => thickChannelOptions({ retry: { maxAttempts: 6 } }),
+      /retry.maxAttempts must be an integer between 2 and 5/,
+    );
   });
 
   it('the helper sets keepalive safe for every server by default, or as told', () => {

@@ -7,6 +7,8 @@ import {
   KEEPALIVE_DEFAULTS,
   OPTION_PREFIX,
   RESOLVER_DEFAULTS,
+  RETRY_BUDGET_DEFAULTS,
+  RETRY_POLICY_DEFAULTS,
   ROUND_ROBIN_DEFAULTS,
 } from '../../lib/config/defaults.js';
 import { formatDuration } from '../../lib/config/fields.js';
@@ -60,6 +62,9 @@ describe('docs match the health defaults in code', () => {
   const expected: [string, string][] = [
     ['failure_codes', JSON.stringify(FAILURE_CODE_DEFAULTS)],
     ['connect_timeout', JSON.stringify(formatDuration(ROUND_ROBIN_DEFAULTS.connectTimeoutMs))],
+    ['retry_budget.percent', String(RETRY_BUDGET_DEFAULTS.percent)],
+    ['retry_budget.min_retries_per_second', String(RETRY_BUDGET_DEFAULTS.minRetriesPerSecond)],
+    ['retry_budget.window', JSON.stringify(formatDuration(RETRY_BUDGET_DEFAULTS.windowMs))],
     ['ejection.consecutive_failures', String(d.ejection.consecutiveFailures)],
     ['ejection.interval', JSON.stringify(formatDuration(d.ejection.intervalMs))],
     ['ejection.failure_percentage.threshold', String(d.ejection.failurePercent?.threshold)],
@@ -80,6 +85,18 @@ describe('docs match the health defaults in code', () => {
       assert.equal(cells[2], `\`${value}\``);
     });
   }
+
+  it('retry policy defaults are documented', () => {
+    const r = RETRY_POLICY_DEFAULTS;
+    assert.equal(row(text, 'retry.maxAttempts')?.[2], `\`${r.maxAttempts}\``);
+    assert.equal(row(text, 'retry.initialBackoffMs')?.[2], `\`${r.initialBackoffMs}\``);
+    assert.equal(row(text, 'retry.maxBackoffMs')?.[2], `\`${r.maxBackoffMs}\``);
+    assert.equal(row(text, 'retry.backoffMultiplier')?.[2], `\`${r.backoffMultiplier}\``);
+    assert.equal(
+      row(text, 'retry.retryableStatusCodes')?.[2],
+      `\`${JSON.stringify(r.retryableStatusCodes)}\``,
+    );
+  });
 
   it('keepalive defaults are documented', () => {
     assert.equal(row(text, 'keepalive.timeMs')?.[3], `\`${KEEPALIVE_DEFAULTS.timeMs}\``);
