@@ -148,3 +148,26 @@ export const RETRY_POLICY_DEFAULTS = Object.freeze({
   backoffMultiplier: 2,
   retryableStatusCodes: Object.freeze(['UNAVAILABLE']) as readonly string[],
 });
+
+/**
+ * Graceful shutdown of a server in a pod (lib/server). With Kubernetes' default 30 s grace period:
+ * keep serving 10 s after SIGTERM (clients poll DNS every 5 s ±10 %, CoreDNS TTL 5 s), then send
+ * GOAWAY and give calls in flight 15 s, then force; 25 s in all, under the 30 s SIGKILL.
+ */
+export const SHUTDOWN_DEFAULTS = Object.freeze({
+  drainDelayMs: 10_000,
+  gracePeriodMs: 15_000,
+  signals: Object.freeze(['SIGTERM', 'SIGINT']) as readonly NodeJS.Signals[],
+});
+
+/**
+ * Server options recommended beside the SDK. max_connection_age makes every client, even one
+ * without this SDK, reconnect (and re-resolve) now and then: minutes, not seconds (grpc-node#2625).
+ */
+export const SERVER_OPTION_DEFAULTS = Object.freeze({
+  maxConnectionAgeMs: 300_000,
+  maxConnectionAgeGraceMs: 30_000,
+  /** The server pings idle clients to find dead connections. */
+  keepaliveTimeMs: 300_000,
+  keepaliveTimeoutMs: 20_000,
+});

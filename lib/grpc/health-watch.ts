@@ -1,69 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
 import { LRUCache } from 'lru-cache';
+import { decodeHealthStatus, encodeHealthRequest, SERVING_STATUS } from '../common/health-proto.js';
 import type { Logger } from '../common/logger.js';
 import type { HealthStatus } from '../health/gate.js';
 import { ConnectivityState, type SubchannelInterface } from './adapter.js';
 
 const WATCH_METHOD = '/grpc.health.v1.Health/Watch';
-/** grpc.health.v1.HealthCheckResponse.ServingStatus */
-const SERVING = 1;
 /** Back-off before re-opening a watch that failed while the connection stayed up (A17): 1 s, doubling to 30 s. */
 const RETRY_INITIAL_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 /** Addresses already warned about, bounded: pod IPs come and go for the life of the process. */
 const WARNED_ADDRESSES_MAX = 1000;
-const PROTO_STRING_FIELD_1 = 0x0a;
-const PROTO_VARINT_FIELD_1 = 0x08;
 
 const warnedUnimplemented = new LRUCache<string, true>({ max: WARNED_ADDRESSES_MAX });
-
-/** HealthCheckRequest { string service = 1; } in protobuf wire format. */
-export function encodeHealthRequest(service: string): Buffer {
-  const body = Buffer.from(service, 'utf8');
-  if (body.length === 0) return Buffer.alloc(0);
-  return Buffer.concat([Buffer.from([PROTO_STRING_FIELD_1]), encodeVarint(body.length), body]);
-}
-
-/** HealthCheckResponse { ServingStatus status = 1; }: the status, 0 (UNKNOWN) when absent. */
-export function decodeHealthStatus(message: Buffer): number {
-  let i = 0;
-  let status = 0;
-  while (i < message.length) {
-    const tag = message[i++]!;
-    if (tag === PROTO_VARINT_FIELD_1) {
-      const [value, next] = decodeVarint(message, i);
-      status = value;
-      i = next;
-    } else {
-      break; // unknown fields never come first in a well-formed answer; stop rather than misread
-    }
-  }
-  return status;
-}
-
-function encodeVarint(value: number): Buffer {
-  const bytes: number[] = [];
-  let v = value;
-  while (v > 0x7f) {
-    bytes.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  bytes.push(v);
-  return Buffer.from(bytes);
-}
-
-function decodeVarint(buffer: Buffer, start: number): [number, number] {
-  let value = 0;
-  let shift = 0;
-  let i = start;
-  while (i < buffer.length) {
-    const byte = buffer[i++]!;
-    value |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) break;
-    shift += 7;
-  }
-  return [value, i];
-}
 
 /**
  * Client-side health checking (gRFC A17) on one endpoint's own connection: while the subchannel is
@@ -115,7 +64,7 @@ export class HealthWatcher {
     this.onHealth('pending');
     call.on('data', (message: Buffer) => {
       this.retryMs = RETRY_INITIAL_MS;
-      this.onHealth(decodeHealthStatus(message) === SERVING ? 'serving' : 'not_serving');
+      this.onHealth(decodeHealthStatus(message) === SERVING_STATUS.SERVING ? 'serving' : 'not_serving');
     });
     call.on('status', (status: grpc.StatusObject) => {
       // The server closed the watch cleanly (e.g. shutting down): watch again if still connected.
