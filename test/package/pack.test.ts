@@ -116,8 +116,9 @@ ${SERVER_AND_CALL}`,
       join(app, 'types-cjs.ts'),
       `import { thickChannelOptions } from 'grpc-thick-client';
 import { LocalCluster } from 'grpc-thick-client/testing';
+import { HealthService } from 'grpc-thick-client/server';
 import 'grpc-thick-client/register';
-void thickChannelOptions; void LocalCluster;
+void thickChannelOptions; void LocalCluster; void HealthService;
 `,
     );
     typecheck('types-cjs.ts', 'commonjs', 'node10');
@@ -128,7 +129,9 @@ void thickChannelOptions; void LocalCluster;
       join(app, 'types.mts'),
       `import { thickChannelOptions, register, type ThickChannelOptions } from 'grpc-thick-client';
 import { LocalCluster } from 'grpc-thick-client/testing';
+import { gracefulShutdown } from 'grpc-thick-client/server';
 import 'grpc-thick-client/register';
+void gracefulShutdown;
 const o: ThickChannelOptions = thickChannelOptions({ dns: { pollIntervalMs: 1000 } });
 register();
 void o; void LocalCluster;
