@@ -4,5 +4,6 @@ export {
   type GracefulShutdownOptions,
   gracefulShutdown,
   recommendedServerOptions,
+  type ShutdownHealth,
 } from './server/graceful.js';
 export { HealthService, healthServiceDefinition } from './server/health.js';

@@ -14,6 +14,7 @@ import {
   type PickArgs,
   type PickResult,
   PickResultType,
+  type SubchannelInterface,
 } from './adapter.js';
 import { HealthWatcher } from './health-watch.js';
 import { log } from './log.js';
@@ -52,6 +53,10 @@ export class EndpointChild {
   /** At most one: pick_first asks for the subchannel again on every reconnect. */
   private watcher: HealthWatcher | null = null;
   private destroyed = false;
+  private attempts: {
+    subchannel: SubchannelInterface;
+    listener: (s: SubchannelInterface, previous: ConnectivityState, next: ConnectivityState) => void;
+  } | null = null;
 
   constructor(
     readonly key: string,
@@ -62,10 +67,12 @@ export class EndpointChild {
     private readonly onState: StateListener,
     private readonly healthCheck: { readonly serviceName: string } | null,
     private readonly connectTimeoutMs: number,
+    private readonly onConnectFailed: (child: EndpointChild) => void,
   ) {
     const ownHelper = childHelper(helper, {
       createSubchannel: (address, args) => {
         const subchannel = this.helper.createSubchannel(address, args);
+        this.watchConnectAttempts(subchannel);
         if (this.healthCheck) {
           this.watcher?.stop();
           this.watcher = new HealthWatcher(
@@ -84,6 +91,25 @@ export class EndpointChild {
       requestReresolution: () => {},
     });
     this.leaf = createLeaf(endpoint, ownHelper, options, resolutionNote);
+  }
+
+  /**
+   * Every failed connection attempt counts toward ejection (the leaf reports TRANSIENT_FAILURE only
+   * once, then stays there while it retries). pick_first asks for the subchannel again on each
+   * reconnect: only the latest one is watched.
+   */
+  private watchConnectAttempts(subchannel: SubchannelInterface): void {
+    this.unwatchConnectAttempts();
+    const listener = (_s: SubchannelInterface, _previous: ConnectivityState, next: ConnectivityState) => {
+      if (next === ConnectivityState.TRANSIENT_FAILURE && !this.destroyed) this.onConnectFailed(this);
+    };
+    subchannel.addConnectivityStateListener(listener);
+    this.attempts = { subchannel, listener };
+  }
+
+  private unwatchConnectAttempts(): void {
+    this.attempts?.subchannel.removeConnectivityStateListener(this.attempts.listener);
+    this.attempts = null;
   }
 
   private setState(state: ConnectivityState, error: string | null): void {
@@ -174,6 +200,7 @@ export class EndpointChild {
 
   destroy(): void {
     this.destroyed = true;
+    this.unwatchConnectAttempts();
     this.disarmConnectTimer();
     this.watcher?.stop();
     this.watcher = null;

@@ -79,19 +79,21 @@ class ThickRoundRobinPicker implements Picker {
         `${last?.details ?? 'retry refused'} (not retried: the retry budget is spent)`,
       );
     }
-    let fallback: RrMember | undefined;
-    for (let tries = 0; tries < n; tries++) {
+    // If none is admitted: an untried one held back (stalled, warming) before one this call tried.
+    let untried: RrMember | undefined;
+    let tried: RrMember | undefined;
+    for (let attempt = 0; attempt < n; attempt++) {
       const member = this.candidates[this.cursor.next(n)]!;
-      if (!this.gate.admits(member.key, now, this.peerLatencyMs, this.panic)) continue;
-      // A retry goes to an endpoint this call has not tried, whenever one is left.
-      if (retry && wasTried(info, member.key)) {
-        fallback ??= member;
-        continue;
+      const wasTriedHere = retry && wasTried(info, member.key);
+      if (!wasTriedHere && this.gate.admits(member.key, now, this.peerLatencyMs, this.panic)) {
+        return this.chosen(member, args);
       }
-      return this.chosen(member, args);
+      if (wasTriedHere) tried ??= member;
+      else untried ??= member;
     }
-    // Every candidate was tried, stalled or held back: fail open rather than fail the call.
-    return this.chosen(fallback ?? this.candidates[this.cursor.next(n)]!, args);
+    // Everything is held back (a pause of this process makes every endpoint look stalled): fail
+    // open rather than fail the call, and still away from the endpoints this call already tried.
+    return this.chosen(untried ?? tried ?? this.candidates[this.cursor.next(n)]!, args);
   }
 
   private chosen(member: RrMember, args: PickArgs): PickResult {
@@ -136,6 +138,9 @@ export class ThickRoundRobin implements LoadBalancer {
           (child, state, error, timedOut) => this.onChildState(child, state, error, timedOut),
           this.settings.health.healthCheck,
           this.settings.connectTimeoutMs,
+          (child) => {
+            if (child.member && !child.member.draining) this.gate.connectionFailed(child.key);
+          },
         ),
       drainTimeoutMs: () => this.settings.drainTimeoutMs,
       retired: (key) => this.gate.remove(key),
@@ -233,9 +238,8 @@ export class ThickRoundRobin implements LoadBalancer {
       return;
     }
     if (state === ConnectivityState.READY && previous !== state) this.gate.connected(member.key);
-    if ((state === ConnectivityState.TRANSIENT_FAILURE && previous !== state) || connectTimedOut) {
-      this.gate.connectionFailed(member.key);
-    }
+    // Failed attempts are counted per attempt by the child; a hanging one here, once.
+    if (connectTimedOut) this.gate.connectionFailed(member.key);
     // A pod going away (GOAWAY, reset) is usually a membership change: look now, not at the next poll.
     if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
       this.helper.requestReresolution();

@@ -2,11 +2,15 @@ import type * as grpc from '@grpc/grpc-js';
 import { SERVER_OPTION_DEFAULTS, SHUTDOWN_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
 import { checkNumber } from '../config/fields.js';
-import type { HealthService } from './health.js';
+/** What the shutdown needs of a health service (HealthService has it). */
+export interface ShutdownHealth {
+  setAll(serving: boolean): void;
+  endWatches(): void;
+}
 
 export interface GracefulShutdownOptions {
   /** Set to NOT_SERVING when shutdown starts; grpc-thick-client clients watching it stop at once. */
-  health?: HealthService;
+  health?: ShutdownHealth;
   /** Keep serving this long after the signal, so clients notice (DNS poll, health watch). Default 10 000. */
   drainDelayMs?: number;
   /** After GOAWAY, calls in flight get this long before the server is forced down. Default 15 000. */

@@ -170,6 +170,7 @@ export class LocalCluster {
         mode: o.mode ?? { kind: 'ok' },
         serving: o.serving ?? true,
         onSigterm: o.onSigterm ?? 'graceful',
+        drainDelayMs: o.drainDelayMs ?? 0,
         startupDelayMs: o.startupDelayMs ?? 0,
         serverOptions: o.serverOptions ?? {},
       },

@@ -40,6 +40,11 @@ export interface AddPodOptions {
   readonly serving?: boolean;
   /** Default 'graceful'. */
   readonly onSigterm?: SigtermBehaviour;
+  /**
+   * With 'graceful': serve this long after SIGTERM before GOAWAY, as gracefulShutdown() in
+   * grpc-thick-client/server does. Default 0: tryShutdown at once, like a server without the helper.
+   */
+  readonly drainDelayMs?: number;
   /** Health is NOT_SERVING for this long after start; default 0. */
   readonly startupDelayMs?: number;
   /** Passed to the pod's grpc.Server (none by default, e.g. no grpc.max_connection_age_ms). */

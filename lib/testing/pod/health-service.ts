@@ -40,6 +40,11 @@ export class HealthState {
     for (const watch of this.watches) watch.call.write({ status: this.statusOf(watch.service) });
   }
 
+  /** For the shutdown helper (grpc-thick-client/server). */
+  setAll(serving: boolean): void {
+    this.set(serving);
+  }
+
   /** Ends open Watch streams: they would otherwise keep tryShutdown() waiting forever. */
   endWatches(): void {
     for (const watch of this.watches) watch.call.end();

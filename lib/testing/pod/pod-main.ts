@@ -1,6 +1,7 @@
 // Entry point of one "pod": a grpc-js server on its own loopback address, serving Echo and
 // grpc.health.v1.Health, steered by its parent over the fork() IPC channel.
 import * as grpc from '@grpc/grpc-js';
+import { gracefulShutdown } from '../../server/graceful.js';
 import { loadTestingProtos } from '../protos.js';
 import { HealthState } from './health-service.js';
 import {
@@ -20,6 +21,9 @@ interface EchoResponse {
   pod: string;
   address: string;
 }
+
+/** Longer than any bed grace period: the harness's SIGKILL ends a pod that overstays. */
+const POD_SHUTDOWN_GRACE_MS = 600_000;
 
 function send(message: PodMessage): void {
   if (process.connected) process.send?.(message);
@@ -46,6 +50,7 @@ function main(): void {
   const address = hostPort(config.ip, config.port);
   let mode: PodMode = config.mode;
   let total = 0;
+  let retries = 0;
   let inFlight = 0;
   let lastCallAt: number | null = null;
   const byOutcome: Record<string, number> = {};
@@ -64,6 +69,7 @@ function main(): void {
   ) => {
     total++;
     inFlight++;
+    if (Number(call.metadata.get('grpc-previous-rpc-attempts')[0] ?? 0) > 0) retries++;
     lastCallAt = Date.now();
     const response = { message: call.request.message ?? '', pod: config.name, address };
     const current = mode;
@@ -96,6 +102,7 @@ function main(): void {
     inFlight,
     lastCallAt,
     healthChecks: health.checks,
+    retries,
     healthWatches: { open: health.openWatches, opened: health.watchesOpened },
     serving: health.isServing,
     mode,
@@ -122,9 +129,13 @@ function main(): void {
       if (draining) return;
       draining = true;
       send({ type: 'draining' });
-      health.set(false);
-      health.endWatches();
-      server.tryShutdown(() => process.exit(0));
+    });
+    // The same helper users wire into their servers; the bed SIGKILLs at the grace period anyway.
+    gracefulShutdown(server, {
+      health,
+      drainDelayMs: config.drainDelayMs,
+      gracePeriodMs: POD_SHUTDOWN_GRACE_MS,
+      signals: ['SIGTERM'],
     });
   }
 

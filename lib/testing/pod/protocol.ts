@@ -23,6 +23,8 @@ export interface PodConfig {
   readonly mode: PodMode;
   readonly serving: boolean;
   readonly onSigterm: SigtermBehaviour;
+  /** 'graceful': keep serving this long after SIGTERM before GOAWAY (0: tryShutdown at once). */
+  readonly drainDelayMs: number;
   /** Health reports NOT_SERVING for this long after bind (a slow-starting app). */
   readonly startupDelayMs: number;
   readonly serverOptions: Readonly<Record<string, string | number>>;
@@ -37,6 +39,8 @@ export interface PodStats {
   /** Date.now() in the pod when the last Echo call arrived; null before the first. */
   readonly lastCallAt: number | null;
   readonly healthChecks: number;
+  /** Echo calls that were retries (grpc-previous-rpc-attempts ≥ 1). */
+  readonly retries: number;
   /** grpc.health.v1.Health/Watch streams open now, and opened since the pod started. */
   readonly healthWatches: { readonly open: number; readonly opened: number };
   readonly serving: boolean;

@@ -1,0 +1,125 @@
+import '../scenarios/alt-resolver.js';
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { thickChannelOptions } from '../../lib/index.js';
+import { makeEchoClient } from '../../lib/testing/echo-client.js';
+import {
+  load,
+  logsSince,
+  POLL_MS,
+  sleep,
+  stockClient,
+  summary,
+  thickClient,
+  until,
+  useBed,
+} from '../scenarios/bed.js';
+import { ROLLING_DEADLINE_MS, ROLLING_RATE } from '../scenarios/rolling.js';
+
+describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => {
+  const bed = useBed({ replicas: 5, terminationGracePeriodMs: 3000 });
+
+  it('scale 5 → 2 without preStop, then a pod SIGKILLed while in DNS: zero failed calls, the dead pod ejected', async () => {
+    const cluster = bed();
+    const thick = thickClient(cluster);
+    const stock = stockClient(cluster);
+    try {
+      await Promise.all([thick.call(5000), stock.call(5000)]);
+      const thickLoad = load(thick, ROLLING_RATE, ROLLING_DEADLINE_MS);
+      const stockLoad = load(stock, ROLLING_RATE, ROLLING_DEADLINE_MS);
+      await sleep(1000);
+      await cluster.scale(2, { preStopMs: 0 });
+      await sleep(POLL_MS * 2);
+      await cluster.scale(3);
+      await sleep(1000);
+      const victim = cluster.activePods[0]!;
+      const since = Date.now();
+      await cluster.crash(victim);
+      // Refused reconnects count as failures; grpc-js backs them off (1 s, ×1.6), so the fifth comes in ~10 s.
+      const pattern = new RegExp(`ejected ${victim.address.replace(/[.]/g, '\\.')}`);
+      const ejected = await until(() => logsSince(since, pattern).length > 0, 15_000);
+      const [t, s] = await Promise.all([thickLoad.stop(), stockLoad.stop()]);
+      console.log(
+        `scale 5→2 and a SIGKILL: failed calls ${t.failures} with grpc-thick-client, ${s.failures} with stock grpc-js`,
+      );
+      assert.equal(t.failures, 0, summary(t));
+      assert.ok(ejected, 'the dead pod is ejected');
+    } finally {
+      thick.close();
+      stock.close();
+    }
+  });
+
+  it('one pod returning UNAVAILABLE for ever: zero failed calls, every retry on another pod (the pods’ own counters)', async () => {
+    const cluster = bed();
+    await cluster.scale(3);
+    // Defaults: the bad pod is ejected and comes back for one trial call now and then.
+    const client = makeEchoClient(
+      cluster.target(),
+      thickChannelOptions({
+        dns: { pollIntervalMs: POLL_MS },
+        roundRobin: { ejection: { baseEjectionMs: 500 } },
+      }),
+    );
+    try {
+      await client.call(5000);
+      await sleep(300); // every pod connected: a retry can only avoid pods that are there
+      const [bad, ...good] = cluster.activePods;
+      const before = await Promise.all([bad!, ...good].map((p) => cluster.stats(p)));
+      await cluster.setMode(bad!, { kind: 'failing' });
+      const generator = load(client, ROLLING_RATE, ROLLING_DEADLINE_MS);
+      await sleep(3000);
+      const results = await generator.stop();
+      assert.equal(results.failures, 0, summary(results));
+      const after = await Promise.all([bad!, ...good].map((p) => cluster.stats(p)));
+      const retriesAt = (i: number) => after[i]!.retries - before[i]!.retries;
+      const failedAtBad = (after[0]!.byOutcome.UNAVAILABLE ?? 0) - (before[0]!.byOutcome.UNAVAILABLE ?? 0);
+      assert.ok(failedAtBad >= 5, `the bad pod failed first attempts: ${failedAtBad}`);
+      assert.equal(retriesAt(0), 0, 'no retry went to the failing pod');
+      const retried = good.reduce((n, _p, i) => n + retriesAt(i + 1), 0);
+      assert.equal(retried, failedAtBad, 'each failed attempt was retried once, on another pod');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('all pods returning UNAVAILABLE: retries stay within the budget (20 % + 10/s), calls fail with the servers’ error', async () => {
+    const cluster = bed();
+    await cluster.scale(3);
+    const client = makeEchoClient(
+      cluster.target(),
+      thickChannelOptions({
+        dns: { pollIntervalMs: POLL_MS },
+        roundRobin: { ejection: { consecutiveFailures: 0, failurePercentage: null } },
+      }),
+    );
+    try {
+      await client.call(5000);
+      const before = await Promise.all(cluster.activePods.map((p) => cluster.stats(p)));
+      await Promise.all(cluster.activePods.map((p) => cluster.setMode(p, { kind: 'failing' })));
+      const generator = load(client, ROLLING_RATE, ROLLING_DEADLINE_MS);
+      const seconds = 3;
+      await sleep(seconds * 1000);
+      const results = await generator.stop();
+      const after = await Promise.all(cluster.activePods.map((p) => cluster.stats(p)));
+      const attempts = after.reduce((n, s, i) => n + s.total - before[i]!.total, 0);
+      const retries = after.reduce((n, s, i) => n + s.retries - before[i]!.retries, 0);
+      const calls = results.total;
+      // The window is longer than the run, so the whole run is in it: 20 % of calls + 10/s × 10 s.
+      const allowance = calls * 0.2 + 10 * 10;
+      console.log(
+        `all pods failing: ${calls} calls, ${retries} retries at the servers (budget ${allowance.toFixed(0)}; without it up to ${calls * 2})`,
+      );
+      assert.ok(retries <= allowance + 1, `${retries} retries for ${calls} calls`);
+      assert.equal(attempts, calls + retries);
+      assert.equal(results.failures, calls);
+      assert.ok(
+        Object.keys(results.failuresByCode).every((code) => code === 'UNAVAILABLE'),
+        summary(results),
+      );
+    } finally {
+      client.close();
+      await Promise.all(cluster.activePods.map((p) => cluster.setMode(p, { kind: 'ok' })));
+    }
+  });
+});
