@@ -20,6 +20,12 @@ export interface EchoClient {
   readonly client: grpc.Client;
   /** One Echo call with a deadline `deadlineMs` from now; rejects with the grpc ServiceError. */
   call(deadlineMs: number, options?: EchoCallOptions): Promise<EchoReply>;
+  /** A server stream of `count` answers, one every `intervalMs`; resolves when it ends. */
+  stream(
+    count: number,
+    intervalMs: number,
+    deadlineMs: number,
+  ): Promise<{ readonly pod: string; readonly messages: number }>;
   close(): void;
 }
 
@@ -30,6 +36,10 @@ interface EchoStub extends grpc.Client {
     options: grpc.CallOptions,
     callback: (error: grpc.ServiceError | null, response?: EchoReply) => void,
   ): grpc.ClientUnaryCall;
+  EchoStream(
+    request: { count: number; interval_ms: number },
+    options: grpc.CallOptions,
+  ): grpc.ClientReadableStream<EchoReply>;
 }
 
 /** `target` is any grpc-js target: "ipv4:///127.1.2.3:50051", a cluster's target('dns-poll'), ... */
@@ -59,6 +69,22 @@ export function makeEchoClient(
         );
         if (options.signal?.aborted) cancel();
         else options.signal?.addEventListener('abort', cancel, { once: true });
+      });
+    },
+    stream(count, intervalMs, deadlineMs) {
+      return new Promise((resolve, reject) => {
+        const call = client.EchoStream(
+          { count, interval_ms: intervalMs },
+          { deadline: Date.now() + deadlineMs },
+        );
+        let pod = '';
+        let messages = 0;
+        call.on('data', (reply: EchoReply) => {
+          pod = reply.pod;
+          messages++;
+        });
+        call.on('error', reject);
+        call.on('end', () => resolve({ pod, messages }));
       });
     },
     close() {

@@ -110,7 +110,23 @@ function main(): void {
 
   const protos = loadTestingProtos();
   const server = new grpc.Server({ ...config.serverOptions });
-  server.addService(protos.echoService, { Echo: echo });
+  const echoStream = (
+    call: grpc.ServerWritableStream<{ count?: number; interval_ms?: number }, EchoResponse>,
+  ) => {
+    const count = call.request.count ?? 0;
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent >= count) {
+        clearInterval(timer);
+        call.end();
+        return;
+      }
+      sent++;
+      call.write({ message: String(sent), pod: config.name, address });
+    }, call.request.interval_ms ?? 0);
+    call.on('cancelled', () => clearInterval(timer));
+  };
+  server.addService(protos.echoService, { Echo: echo, EchoStream: echoStream });
   server.addService(protos.healthService, health.handlers());
 
   process.on('message', (message: ParentMessage) => {
