@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { thickChannelOptions } from '../../lib/index.js';
 import { makeEchoClient } from '../../lib/testing/echo-client.js';
-import {
-  load,
-  logsSince,
-  POLL_MS,
-  sleep,
-  stockClient,
-  summary,
-  thickClient,
-  until,
-  useBed,
-} from '../scenarios/bed.js';
+import { load, logsSince, POLL_MS, sideBySide, sleep, summary, until, useBed } from '../scenarios/bed.js';
 import { ROLLING_DEADLINE_MS, ROLLING_RATE } from '../scenarios/rolling.js';
 
 describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => {
@@ -21,12 +11,8 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
 
   it('scale 5 → 2 without preStop, then a pod SIGKILLed while in DNS: zero failed calls, the dead pod ejected', async () => {
     const cluster = bed();
-    const thick = thickClient(cluster);
-    const stock = stockClient(cluster);
-    try {
-      await Promise.all([thick.call(5000), stock.call(5000)]);
-      const thickLoad = load(thick, ROLLING_RATE, ROLLING_DEADLINE_MS);
-      const stockLoad = load(stock, ROLLING_RATE, ROLLING_DEADLINE_MS);
+    let ejected = false;
+    const { thick: t, stock: s } = await sideBySide(cluster, ROLLING_RATE, ROLLING_DEADLINE_MS, async () => {
       await sleep(1000);
       await cluster.scale(2, { preStopMs: 0 });
       await sleep(POLL_MS * 2);
@@ -37,17 +23,13 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
       await cluster.crash(victim);
       // Refused reconnects count as failures; grpc-js backs them off (1 s, ×1.6), so the fifth comes in ~10 s.
       const pattern = new RegExp(`ejected ${victim.address.replace(/[.]/g, '\\.')}`);
-      const ejected = await until(() => logsSince(since, pattern).length > 0, 15_000);
-      const [t, s] = await Promise.all([thickLoad.stop(), stockLoad.stop()]);
-      console.log(
-        `scale 5→2 and a SIGKILL: failed calls ${t.failures} with grpc-thick-client, ${s.failures} with stock grpc-js`,
-      );
-      assert.equal(t.failures, 0, summary(t));
-      assert.ok(ejected, 'the dead pod is ejected');
-    } finally {
-      thick.close();
-      stock.close();
-    }
+      ejected = await until(() => logsSince(since, pattern).length > 0, 15_000);
+    });
+    console.log(
+      `scale 5→2 and a SIGKILL: failed calls ${t.failures} with grpc-thick-client, ${s.failures} with stock grpc-js`,
+    );
+    assert.equal(t.failures, 0, summary(t));
+    assert.ok(ejected, 'the dead pod is ejected');
   });
 
   it('one pod returning UNAVAILABLE for ever: zero failed calls, every retry on another pod (the pods’ own counters)', async () => {

@@ -112,3 +112,28 @@ export async function until(check: () => boolean, timeoutMs: number, stepMs = 25
   }
   return true;
 }
+
+/**
+ * The SDK's client and stock grpc-js (dns: + round_robin) side by side under the same steady load:
+ * `run` does what the scenario does; the results of both come back, and both clients are closed.
+ */
+export async function sideBySide(
+  cluster: LocalCluster,
+  ratePerSecond: number,
+  deadlineMs: number,
+  run: () => Promise<void>,
+): Promise<{ thick: LoadResults; stock: LoadResults }> {
+  const thick = thickClient(cluster);
+  const stock = stockClient(cluster);
+  try {
+    await Promise.all([thick.call(5000), stock.call(5000)]);
+    const thickLoad = load(thick, ratePerSecond, deadlineMs);
+    const stockLoad = load(stock, ratePerSecond, deadlineMs);
+    await run();
+    const [t, s] = await Promise.all([thickLoad.stop(), stockLoad.stop()]);
+    return { thick: t, stock: s };
+  } finally {
+    thick.close();
+    stock.close();
+  }
+}
