@@ -53,6 +53,9 @@ export const healthServiceDefinition: grpc.ServiceDefinition = Object.freeze({
  */
 export class HealthService {
   private readonly statuses = new Map<string, number>();
+  /** Check calls answered, and Watch streams opened, since the service started. */
+  checks = 0;
+  watchesOpened = 0;
   private readonly watches = new Set<{
     service: string;
     call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>;
@@ -61,6 +64,16 @@ export class HealthService {
   constructor(services: readonly string[] = [''], serving = true) {
     for (const service of services)
       this.statuses.set(service, serving ? SERVING_STATUS.SERVING : SERVING_STATUS.NOT_SERVING);
+  }
+
+  /** Whether `service` ("" by default) is SERVING. */
+  isServing(service = ''): boolean {
+    return this.statuses.get(service) === SERVING_STATUS.SERVING;
+  }
+
+  /** Watch streams open now (a client holds one per connection). */
+  get openWatches(): number {
+    return this.watches.size;
   }
 
   /** Sets one service's status (adding it if new), telling every watcher. */
@@ -88,6 +101,7 @@ export class HealthService {
         call: grpc.ServerUnaryCall<HealthCheckRequest, HealthCheckResponse>,
         callback: grpc.sendUnaryData<HealthCheckResponse>,
       ) => {
+        this.checks++;
         const { service } = call.request;
         const status = this.statuses.get(service);
         if (status === undefined)
@@ -97,6 +111,7 @@ export class HealthService {
       Watch: (call: grpc.ServerWritableStream<HealthCheckRequest, HealthCheckResponse>) => {
         const watch = { service: call.request.service, call };
         this.watches.add(watch);
+        this.watchesOpened++;
         const forget = () => this.watches.delete(watch);
         call.on('cancelled', forget);
         call.on('close', forget);

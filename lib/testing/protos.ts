@@ -28,7 +28,6 @@ export interface TestingProtos {
   readonly EchoClient: grpc.ServiceClientConstructor;
   readonly HealthClient: grpc.ServiceClientConstructor;
   readonly echoService: grpc.ServiceDefinition;
-  readonly healthService: grpc.ServiceDefinition;
 }
 
 let cached: TestingProtos | undefined;
@@ -53,6 +52,6 @@ export function loadTestingProtos(): TestingProtos {
   const root = grpc.loadPackageDefinition(definition);
   const EchoClient = lookup(root, PROTO_DEFAULTS.echoServiceName);
   const HealthClient = lookup(root, 'grpc.health.v1.Health');
-  cached = { EchoClient, HealthClient, echoService: EchoClient.service, healthService: HealthClient.service };
+  cached = { EchoClient, HealthClient, echoService: EchoClient.service };
   return cached;
 }

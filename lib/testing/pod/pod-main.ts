@@ -2,8 +2,8 @@
 // grpc.health.v1.Health, steered by its parent over the fork() IPC channel.
 import * as grpc from '@grpc/grpc-js';
 import { gracefulShutdown } from '../../server/graceful.js';
-import { loadTestingProtos } from '../protos.js';
-import { HealthState } from './health-service.js';
+import { HealthService } from '../../server/health.js';
+import { loadTestingProtos, PROTO_DEFAULTS } from '../protos.js';
 import {
   hostPort,
   type ParentMessage,
@@ -54,7 +54,11 @@ function main(): void {
   let inFlight = 0;
   let lastCallAt: number | null = null;
   const byOutcome: Record<string, number> = {};
-  const health = new HealthState(config.startupDelayMs > 0 ? false : config.serving);
+  // The same health service users get from grpc-thick-client/server.
+  const health = new HealthService(
+    ['', PROTO_DEFAULTS.echoServiceName],
+    config.startupDelayMs > 0 ? false : config.serving,
+  );
   let wantServing = config.serving;
   let draining = false;
 
@@ -104,7 +108,7 @@ function main(): void {
     healthChecks: health.checks,
     retries,
     healthWatches: { open: health.openWatches, opened: health.watchesOpened },
-    serving: health.isServing,
+    serving: health.isServing(),
     mode,
   });
 
@@ -127,13 +131,13 @@ function main(): void {
     call.on('cancelled', () => clearInterval(timer));
   };
   server.addService(protos.echoService, { Echo: echo, EchoStream: echoStream });
-  server.addService(protos.healthService, health.handlers());
+  health.addTo(server);
 
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'setMode') mode = message.mode;
     if (message.type === 'setHealth') {
       wantServing = message.serving;
-      if (!draining) health.set(message.serving);
+      if (!draining) health.setAll(message.serving);
     }
     send({ type: 'reply', id: message.id, stats: stats() });
   });
@@ -160,7 +164,7 @@ function main(): void {
     send({ type: 'listening', address });
     if (config.startupDelayMs > 0) {
       setTimeout(() => {
-        if (!draining) health.set(wantServing);
+        if (!draining) health.setAll(wantServing);
       }, config.startupDelayMs);
     }
   });
