@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { register, ThickConfigError, ThickTargetError, thickChannelOptions } from '../../lib/index.js';
 import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
-import { EchoServers, echoClient, sleep, waitFor } from '../helpers/echo-servers.js';
+import { EchoServers, echoClient } from '../helpers/echo-servers.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const PORT = 40000 + (process.pid % 5000);
 const BLOCK = `127.0.${10 + (process.pid % 200)}`;

@@ -8,8 +8,8 @@ import {
   SHORT_DEADLINE_MS,
   sleep,
   summary,
-  until,
   useBed,
+  waitFor,
 } from '../scenarios/bed.js';
 
 const BASE_EJECTION = '2s';
@@ -29,14 +29,14 @@ describe('passive ejection on the local cluster bed (100 calls/s, 300 ms deadlin
       await cluster.setMode(victim, { kind: 'failing' });
       const key = victim.address.replace(/[.]/g, '\\.');
       assert.ok(
-        await until(() => logsSince(since, new RegExp(`ejected ${key} .*ejection #1`)).length > 0, 3000),
+        await waitFor(() => logsSince(since, new RegExp(`ejected ${key} .*ejection #1`)).length > 0, 3000),
         'ejected',
       );
       await sleep(200);
       const atEjection = generator.results();
       assert.ok(atEjection.failures <= 5, `at most the consecutive threshold failed: ${summary(atEjection)}`);
       assert.ok(
-        await until(
+        await waitFor(
           () => logsSince(since, new RegExp(`ejected ${key} for (\\d+\\.\\d)s .*ejection #2`)).length > 0,
           5000,
         ),
@@ -49,7 +49,7 @@ describe('passive ejection on the local cluster bed (100 calls/s, 300 ms deadlin
       const healed = Date.now();
       await cluster.setMode(victim, { kind: 'ok' });
       assert.ok(
-        await until(() => logsSince(healed, new RegExp(`${key} restored`)).length > 0, 6000),
+        await waitFor(() => logsSince(healed, new RegExp(`${key} restored`)).length > 0, 6000),
         'restored by a trial call',
       );
       await sleep(1000);

@@ -10,8 +10,8 @@ import {
   SHORT_DEADLINE_MS,
   sleep,
   summary,
-  until,
   useBed,
+  waitFor,
 } from '../scenarios/bed.js';
 
 /** Calls already picked when the change arrived: a few ms on loopback, generously. */
@@ -33,7 +33,7 @@ describe('active health checking on the local cluster bed', () => {
       await sleep(1500);
       const up = Date.now();
       await cluster.setHealth(victim, true);
-      assert.ok(await until(() => logsSince(up, /health check: SERVING/).length > 0, 2000), 'SERVING seen');
+      assert.ok(await waitFor(() => logsSince(up, /health check: SERVING/).length > 0, 2000), 'SERVING seen');
       await sleep(1000);
       const results = await generator.stop();
       assert.equal(results.failures, 0, summary(results));

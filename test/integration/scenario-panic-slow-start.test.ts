@@ -8,8 +8,8 @@ import {
   SHORT_DEADLINE_MS,
   sleep,
   summary,
-  until,
   useBed,
+  waitFor,
 } from '../scenarios/bed.js';
 
 describe('panic mode and slow start on the local cluster bed', () => {
@@ -31,7 +31,7 @@ describe('panic mode and slow start on the local cluster bed', () => {
       const since = Date.now();
       await Promise.all(bad.map((p) => cluster.setMode(p, { kind: 'failing' })));
       assert.ok(
-        await until(() => logsSince(since, /^panic mode: only 2 of 5/).length > 0, 5000),
+        await waitFor(() => logsSince(since, /^panic mode: only 2 of 5/).length > 0, 5000),
         'panic logged',
       );
       const inPanic = Date.now();
@@ -45,7 +45,7 @@ describe('panic mode and slow start on the local cluster bed', () => {
       const healed = Date.now();
       await Promise.all(bad.map((p) => cluster.setMode(p, { kind: 'ok' })));
       assert.ok(
-        await until(() => logsSince(healed, /^panic mode over/).length > 0, 6000),
+        await waitFor(() => logsSince(healed, /^panic mode over/).length > 0, 6000),
         'panic over once they recover',
       );
       await sleep(500);
@@ -71,7 +71,7 @@ describe('panic mode and slow start on the local cluster bed', () => {
       await sleep(1000);
       const pod = await cluster.addPod();
       assert.ok(
-        await until(() => generator.results().perPod[pod.name] !== undefined, 3000),
+        await waitFor(() => generator.results().perPod[pod.name] !== undefined, 3000),
         'the new pod gets calls',
       );
       const first = generator.results().perPod[pod.name]!.firstAt;

@@ -1,9 +1,17 @@
 import '../scenarios/alt-resolver.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { thickChannelOptions } from '../../lib/index.js';
-import { makeEchoClient } from '../../lib/testing/echo-client.js';
-import { load, logsSince, POLL_MS, sideBySide, sleep, summary, until, useBed } from '../scenarios/bed.js';
+import {
+  load,
+  logsSince,
+  POLL_MS,
+  sideBySide,
+  sleep,
+  summary,
+  thickClient,
+  useBed,
+  waitFor,
+} from '../scenarios/bed.js';
 import { ROLLING_DEADLINE_MS, ROLLING_RATE } from '../scenarios/rolling.js';
 
 describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => {
@@ -23,7 +31,7 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
       await cluster.crash(victim);
       // Refused reconnects count as failures; grpc-js backs them off (1 s, ×1.6), so the fifth comes in ~10 s.
       const pattern = new RegExp(`ejected ${victim.address.replace(/[.]/g, '\\.')}`);
-      ejected = await until(() => logsSince(since, pattern).length > 0, 15_000);
+      ejected = await waitFor(() => logsSince(since, pattern).length > 0, 15_000);
     });
     console.log(
       `scale 5→2 and a SIGKILL: failed calls ${t.failures} with grpc-thick-client, ${s.failures} with stock grpc-js`,
@@ -36,13 +44,7 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
     const cluster = bed();
     await cluster.scale(3);
     // Defaults: the bad pod is ejected and comes back for one trial call now and then.
-    const client = makeEchoClient(
-      cluster.target(),
-      thickChannelOptions({
-        dns: { pollIntervalMs: POLL_MS },
-        roundRobin: { ejection: { baseEjectionMs: 500 } },
-      }),
-    );
+    const client = thickClient(cluster, { ejection: { baseEjectionMs: 500 } });
     try {
       await client.call(5000);
       await sleep(300); // every pod connected: a retry can only avoid pods that are there
@@ -68,13 +70,7 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
   it('all pods returning UNAVAILABLE: retries stay within the budget (20 % + 10/s), calls fail with the servers’ error', async () => {
     const cluster = bed();
     await cluster.scale(3);
-    const client = makeEchoClient(
-      cluster.target(),
-      thickChannelOptions({
-        dns: { pollIntervalMs: POLL_MS },
-        roundRobin: { ejection: { consecutiveFailures: 0, failurePercentage: null } },
-      }),
-    );
+    const client = thickClient(cluster, { ejection: { consecutiveFailures: 0, failurePercentage: null } });
     try {
       await client.call(5000);
       const before = await Promise.all(cluster.activePods.map((p) => cluster.stats(p)));

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeEchoClient } from '../../lib/testing/echo-client.js';
 import type { LoadResults } from '../../lib/testing/load.js';
-import {
-  load,
-  logsSince,
-  rawOptions,
-  SHORT_DEADLINE_MS,
-  sleep,
-  summary,
-  until,
-  useBed,
-} from '../scenarios/bed.js';
+import { load, logsSince, rawOptions, SHORT_DEADLINE_MS, sleep, summary, useBed } from '../scenarios/bed.js';
 
 const failedAfter = (r: LoadResults, t: number) =>
   r.records.filter((c) => c.code !== undefined && c.scheduledAt > t).length;
@@ -84,5 +75,3 @@ describe('hung pods on the local cluster bed (100 calls/s over 5 pods, 300 ms de
     );
   });
 });
-
-export { until };

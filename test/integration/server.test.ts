@@ -6,7 +6,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { register, thickChannelOptions } from '../../lib/index.js';
 import { gracefulShutdown, HealthService, recommendedServerOptions } from '../../lib/server.js';
 import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
-import { echoClient, sleep } from '../helpers/echo-servers.js';
+import { echoClient } from '../helpers/echo-servers.js';
+import { sleep } from '../helpers/wait.js';
 
 const PORT = 45000 + (process.pid % 5000);
 const BLOCK = `127.1.${10 + (process.pid % 200)}`;

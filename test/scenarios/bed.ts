@@ -2,7 +2,7 @@
 // steady load through each, and the SDK's log lines.
 import { after, before } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { register, thickChannelOptions } from '../../lib/index.js';
+import { register, type ThickRoundRobinOptions, thickChannelOptions } from '../../lib/index.js';
 import type { LocalClusterOptions } from '../../lib/testing/cluster/options.js';
 import { LocalCluster } from '../../lib/testing/cluster.js';
 import { type EchoClient, makeEchoClient } from '../../lib/testing/echo-client.js';
@@ -50,10 +50,11 @@ export function useBed(options: LocalClusterOptions): () => LocalCluster {
   };
 }
 
-export function thickClient(cluster: LocalCluster): EchoClient {
+/** The SDK's client through the typed helper (its defaults, retries included), polling every POLL_MS. */
+export function thickClient(cluster: LocalCluster, roundRobin: ThickRoundRobinOptions = {}): EchoClient {
   return makeEchoClient(
     cluster.target('dns-poll'),
-    thickChannelOptions({ dns: { pollIntervalMs: POLL_MS, pollJitter: JITTER } }),
+    thickChannelOptions({ dns: { pollIntervalMs: POLL_MS, pollJitter: JITTER }, roundRobin }),
   );
 }
 
@@ -75,9 +76,7 @@ export function load(client: EchoClient, ratePerSecond = RATE, deadlineMs = DEAD
 /** The health scenarios' deadline: hung pods must be found long before it, as the issue sets it. */
 export const SHORT_DEADLINE_MS = 300;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { sleep, waitFor } from '../helpers/wait.js';
 
 /** A one-line summary for assertion messages. */
 export function summary(r: LoadResults): string {
@@ -101,16 +100,6 @@ export function rawOptions(policyConfig: object): Record<string, string | number
 /** Log lines since `since` (ms timestamp) that match `pattern`. */
 export function logsSince(since: number, pattern: RegExp): string[] {
   return logs.filter((l) => l.at >= since && pattern.test(l.message)).map((l) => l.message);
-}
-
-/** Waits until `check` holds, polling; false after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs: number, stepMs = 25): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) return false;
-    await sleep(stepMs);
-  }
-  return true;
 }
 
 /**
