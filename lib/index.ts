@@ -23,3 +23,4 @@ export {
 } from './grpc/channel-options.js';
 export { setLogger } from './grpc/log.js';
 export { REGISTERED, type RegisterOptions, register } from './grpc/register.js';
+export { retryDeadlineInterceptor } from './grpc/retry-deadline.js';

@@ -61,6 +61,29 @@ export const ConnectivityState = grpc.connectivityState;
 export type ConnectivityState = grpc.connectivityState;
 export const Status = grpc.status;
 export const PickResultType = x.PickResultType;
+export const InterceptingCall = grpc.InterceptingCall;
+export type InterceptingCall = grpc.InterceptingCall;
+export type Interceptor = grpc.Interceptor;
+export type Metadata = grpc.Metadata;
+/** grpc-js's cap on attempts per call (channel option `grpc-node.retry_max_attempts_limit`). */
+export const MAX_ATTEMPTS_LIMIT_OPTION = 'grpc-node.retry_max_attempts_limit';
+export const DEFAULT_MAX_ATTEMPTS_LIMIT = 5;
+
+/** Upper-case status name of a code ("UNAVAILABLE"), as retryableStatusCodes may name it. */
+export function statusName(code: number): string | undefined {
+  return grpc.status[code];
+}
+
+/**
+ * A server's `grpc-retry-pushback-ms` trailer, read as grpc-js reads it: null when absent, a
+ * negative value means "do not retry", and an unparsable one makes grpc-js retry at once.
+ */
+export function retryPushbackMs(trailers: grpc.Metadata | undefined): number | null {
+  const value = trailers?.get('grpc-retry-pushback-ms') ?? [];
+  if (value.length === 0) return null;
+  const ms = Number.parseInt(String(value[0]), 10);
+  return Number.isNaN(ms) ? 0 : ms;
+}
 
 export function createLeaf(
   endpoint: Endpoint,

@@ -9,8 +9,9 @@ import {
   RESOLVER_OPTION_FOR_FIELD,
   type ResolverOptions,
 } from '../discovery/options.js';
-import type { ChannelOptions } from './adapter.js';
+import type { ChannelOptions, Interceptor } from './adapter.js';
 import { register } from './register.js';
+import { retryDeadlineInterceptor } from './retry-deadline.js';
 import { checkServiceConfig } from './service-config.js';
 
 /** Resolver settings; each maps to one `grpc-thick.*` channel option (see docs/configuration.md). */
@@ -65,7 +66,15 @@ export interface ThickChannelOptionsInit {
 
 export type { ThickRoundRobinOptions };
 
-export type ThickChannelOptions = ChannelOptions & { 'grpc.service_config': string };
+/**
+ * Options for a grpc-js client constructor (`new Client(target, credentials, options)`), which
+ * takes `interceptors` beside channel options.
+ */
+export type ThickChannelOptions = ChannelOptions & {
+  'grpc.service_config': string;
+  /** Ends a call at once with its error when its deadline is shorter than the next retry back-off. */
+  interceptors?: Interceptor[];
+};
 
 /**
  * Builds the channel options that select our policy, validated now: a bad value throws a
@@ -110,6 +119,9 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   parseResolverOptions(options);
   checkServiceConfig(serviceConfig);
   if (init.keepalive !== false) Object.assign(options, keepaliveOptions(init.keepalive ?? {}));
+  if (methodConfig.some((m) => 'retryPolicy' in m)) {
+    options.interceptors = [retryDeadlineInterceptor(serviceConfig)];
+  }
   return options;
 }
 

@@ -28,6 +28,7 @@ import {
 } from './adapter.js';
 import { EndpointChild, endpointKey } from './endpoint-child.js';
 import { log } from './log.js';
+import { takeRetryDeadline, withRetryDeadline } from './retry-deadline.js';
 
 export class ThickRoundRobinConfig implements TypedLoadBalancingConfig {
   constructor(
@@ -66,6 +67,13 @@ class ThickRoundRobinPicker implements Picker {
   ) {}
 
   pick(args: PickArgs): PickResult {
+    const deadline = takeRetryDeadline(args);
+    const seq = deadline?.picked() ?? 0;
+    const result = this.choose(args);
+    return deadline ? withRetryDeadline(result, deadline, seq) : result;
+  }
+
+  private choose(args: PickArgs): PickResult {
     const now = systemClock.now();
     const n = this.candidates.length;
     const info = args.extraPickInfo;

@@ -26,6 +26,8 @@ export class EchoServers {
   readonly retries = new Map<string, number>();
   readonly connections = new Map<string, number>();
   readonly behaviour = new Map<string, Behaviour>();
+  /** Every request-metadata key a server received. */
+  readonly metadataKeys = new Set<string>();
   private readonly servers = new Map<string, grpc.Server>();
   private readonly proxies = new Map<string, net.Server>();
   private readonly sockets = new Set<net.Socket>();
@@ -76,6 +78,7 @@ export class EchoServers {
         callback: grpc.sendUnaryData<unknown>,
       ) => {
         this.calls.set(address, (this.calls.get(address) ?? 0) + 1);
+        for (const key of Object.keys(call.metadata.getMap())) this.metadataKeys.add(key);
         if (Number(call.metadata.get('grpc-previous-rpc-attempts')[0] ?? 0) > 0) {
           this.retries.set(address, (this.retries.get(address) ?? 0) + 1);
         }

@@ -59,9 +59,9 @@ export function thickClient(cluster: LocalCluster, roundRobin: ThickRoundRobinOp
 }
 
 /** Stock grpc-js as its docs suggest for a headless Service: dns: + round_robin. */
-export function stockClient(cluster: LocalCluster): EchoClient {
+export function stockClient(cluster: LocalCluster, methodConfig?: object[]): EchoClient {
   return makeEchoClient(cluster.target('dns'), {
-    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+    'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }], methodConfig }),
   });
 }
 
