@@ -3,11 +3,12 @@ export type { Logger } from './common/logger.js';
 export {
   type AddressFamily,
   OPTION_PREFIX,
+  P2C_DEFAULTS,
   RESOLVER_DEFAULTS,
   ROUND_ROBIN_DEFAULTS,
 } from './config/defaults.js';
 export { ThickConfigError, ThickTargetError } from './config/errors.js';
-export { THICK_ROUND_ROBIN } from './config/policy.js';
+export { THICK_P2C, THICK_POLICIES, THICK_ROUND_ROBIN, type ThickPolicyName } from './config/policy.js';
 export { RESOLVER_OPTION_NAMES } from './discovery/options.js';
 export { type DnsPollTarget, parseTargetString, SCHEME } from './discovery/target.js';
 export { SUPPORTED_GRPC_JS, ThickSetupError } from './grpc/adapter.js';
@@ -18,9 +19,10 @@ export {
   type RetryOptions,
   type ThickChannelOptions,
   type ThickChannelOptionsInit,
+  type ThickP2cOptions,
   type ThickRoundRobinOptions,
   thickChannelOptions,
 } from './grpc/channel-options.js';
+export { thickInterceptor } from './grpc/interceptor.js';
 export { setLogger } from './grpc/log.js';
 export { REGISTERED, type RegisterOptions, register } from './grpc/register.js';
-export { retryDeadlineInterceptor } from './grpc/retry-deadline.js';

@@ -45,6 +45,39 @@ export const ROUND_ROBIN_DEFAULTS = Object.freeze({
   drainTimeoutMs: 30_000,
 });
 
+/**
+ * thick_p2c: power of two choices (Mitzenmacher; Finagle, Linkerd) over a load estimate. References:
+ * Linkerd/tower's PeakEwma, Finagle's PeakEwma balancer.
+ */
+export const P2C_DEFAULTS = Object.freeze({
+  /** Latency × calls in flight (Linkerd's default); `least_request` counts calls in flight only. */
+  loadMetric: 'peak_ewma' as LoadMetric,
+  /** The latency an endpoint is assumed to have before its first answer (Linkerd's default_rtt). */
+  defaultLatencyMs: 30,
+  /** Time constant of the latency estimate's decay (Linkerd's decay, 10 s). */
+  decayMs: 10_000,
+  /**
+   * A failed call counts as a sample of at least this many times the endpoint's estimate, so that a
+   * pod answering errors fast looks slow instead of fast: each failure doubles its cost.
+   */
+  failurePenalty: 2,
+});
+
+export type LoadMetric = 'peak_ewma' | 'least_request';
+
+/**
+ * Internal limits of the load tracking (not settings). A pick counts as a call in flight until the
+ * call starts (Envoy counted at start and over-sent to one host in bursts); one that never starts
+ * (cancelled while its credentials were being fetched) stops counting after unstartedExpiryMs.
+ */
+export const LOAD_TRACKING = Object.freeze({
+  unstartedExpiryMs: 1_000,
+  /** Picks not yet started remembered per endpoint; more are counted as started at once. */
+  unstartedCapacity: 256,
+  /** An estimate never grows past this (a pod failing for minutes), so it decays back in bounded time. */
+  maxLatencyMs: 60_000,
+});
+
 /** resolv.conf defaults (resolver(5)): ndots 1, and the upper bound glibc enforces. */
 export const RESOLV_CONF_DEFAULTS = Object.freeze({ ndots: 1, maxNdots: 15 });
 

@@ -1,6 +1,7 @@
+import type { LoadMetric } from './defaults.js';
 import { describe, ThickConfigError } from './errors.js';
 import { checkKnownKeys, checkNumber, closest, formatDuration } from './fields.js';
-import { parseRoundRobinConfig } from './policy.js';
+import { parseP2cConfig, parseRoundRobinConfig, THICK_P2C, THICK_ROUND_ROBIN } from './policy.js';
 
 /** thick_round_robin's settings as the typed helper takes them: camelCase, durations in ms. */
 export interface ThickRoundRobinOptions {
@@ -29,6 +30,18 @@ export interface ThickRoundRobinOptions {
   healthCheck?: boolean | { serviceName?: string };
   /** false turns it off (on by default). */
   stallDetection?: boolean | { latencyMultiplier?: number; floorMs?: number; minOutstanding?: number };
+}
+
+/** thick_p2c's settings as the typed helper takes them: the shared ones, and how load is measured. */
+export interface ThickP2cOptions extends ThickRoundRobinOptions {
+  /** Default "peak_ewma": latency × calls in flight; "least_request": calls in flight. */
+  loadMetric?: LoadMetric;
+  /** Latency assumed before an endpoint's first answer. Default 30. */
+  defaultLatencyMs?: number;
+  /** Time constant of the latency estimate. Default 10 000. */
+  decayMs?: number;
+  /** A failed call counts as at least this × the endpoint's estimate. Default 2. */
+  failurePenalty?: number;
 }
 
 type Kind = 'ms' | 'value';
@@ -82,14 +95,49 @@ const SCHEMA: Schema = {
   ],
 };
 
+const P2C_SCHEMA: Schema = {
+  ...SCHEMA,
+  loadMetric: ['load_metric', 'value'],
+  defaultLatencyMs: ['default_latency', 'ms'],
+  decayMs: ['decay', 'ms'],
+  failurePenalty: ['failure_penalty', 'value'],
+};
+
 /** Typed names for JSON paths, to name fields in errors as the caller wrote them. */
-const TYPED_FOR_JSON = new Map<string, string>();
-(function index(schema: Schema, typedPrefix: string, jsonPrefix: string) {
-  for (const [typed, [json, kind]] of Object.entries(schema)) {
-    TYPED_FOR_JSON.set(`${jsonPrefix}${json}`, `${typedPrefix}${typed}`);
-    if (typeof kind === 'object') index(kind, `${typedPrefix}${typed}.`, `${jsonPrefix}${json}.`);
-  }
-})(SCHEMA, 'roundRobin.', 'thick_round_robin.');
+function typedNames(schema: Schema, typedRoot: string, policy: string): Map<string, string> {
+  const names = new Map<string, string>();
+  (function index(s: Schema, typedPrefix: string, jsonPrefix: string) {
+    for (const [typed, [json, kind]] of Object.entries(s)) {
+      names.set(`${jsonPrefix}${json}`, `${typedPrefix}${typed}`);
+      if (typeof kind === 'object') index(kind, `${typedPrefix}${typed}.`, `${jsonPrefix}${json}.`);
+    }
+  })(schema, `${typedRoot}.`, `${policy}.`);
+  return names;
+}
+
+interface PolicyForm {
+  readonly policy: string;
+  readonly typedRoot: string;
+  readonly schema: Schema;
+  readonly names: Map<string, string>;
+  readonly parse: (json: unknown) => unknown;
+}
+
+const ROUND_ROBIN_FORM: PolicyForm = {
+  policy: THICK_ROUND_ROBIN,
+  typedRoot: 'roundRobin',
+  schema: SCHEMA,
+  names: typedNames(SCHEMA, 'roundRobin', THICK_ROUND_ROBIN),
+  parse: parseRoundRobinConfig,
+};
+
+const P2C_FORM: PolicyForm = {
+  policy: THICK_P2C,
+  typedRoot: 'p2c',
+  schema: P2C_SCHEMA,
+  names: typedNames(P2C_SCHEMA, 'p2c', THICK_P2C),
+  parse: parseP2cConfig,
+};
 
 function convert(where: string, value: unknown, schema: Schema): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -118,20 +166,29 @@ function convert(where: string, value: unknown, schema: Schema): Record<string, 
  * the channel uses; errors name the typed field (roundRobin.ejection.baseEjectionMs).
  */
 export function roundRobinJson(options: ThickRoundRobinOptions): Record<string, unknown> {
-  const json = convert('roundRobin', options, SCHEMA);
+  return policyJson(ROUND_ROBIN_FORM, options);
+}
+
+/** The same for thick_p2c; errors name the typed field (p2c.decayMs). */
+export function p2cJson(options: ThickP2cOptions): Record<string, unknown> {
+  return policyJson(P2C_FORM, options);
+}
+
+function policyJson(form: PolicyForm, options: object): Record<string, unknown> {
+  const json = convert(form.typedRoot, options, form.schema);
   if (json.health_check === false) delete json.health_check;
   if (json.slow_start === false) delete json.slow_start;
   try {
-    parseRoundRobinConfig(json);
+    form.parse(json);
   } catch (error) {
     if (!(error instanceof ThickConfigError)) throw error;
     let message = error.message.replace('grpc-thick-client: ', '');
-    for (const [jsonPath, typedPath] of [...TYPED_FOR_JSON].sort((a, b) => b[0].length - a[0].length)) {
+    for (const [jsonPath, typedPath] of [...form.names].sort((a, b) => b[0].length - a[0].length)) {
       message = message.replaceAll(jsonPath, typedPath);
     }
     const field =
-      TYPED_FOR_JSON.get(`thick_round_robin.${error.field}`) ??
-      closest(error.field, [...TYPED_FOR_JSON.values()]) ??
+      form.names.get(`${form.policy}.${error.field}`) ??
+      closest(error.field, [...form.names.values()]) ??
       error.field;
     throw new ThickConfigError(field, message);
   }

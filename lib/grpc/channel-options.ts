@@ -1,8 +1,13 @@
 import { type AddressFamily, KEEPALIVE_DEFAULTS, RETRY_POLICY_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
 import { checkBoolean, checkKnownKeys, checkNumber, formatDuration } from '../config/fields.js';
-import { THICK_ROUND_ROBIN } from '../config/policy.js';
-import { roundRobinJson, type ThickRoundRobinOptions } from '../config/policy-options.js';
+import { THICK_P2C, THICK_ROUND_ROBIN, type ThickPolicyName } from '../config/policy.js';
+import {
+  p2cJson,
+  roundRobinJson,
+  type ThickP2cOptions,
+  type ThickRoundRobinOptions,
+} from '../config/policy-options.js';
 import {
   checkResolverOption,
   parseResolverOptions,
@@ -10,8 +15,8 @@ import {
   type ResolverOptions,
 } from '../discovery/options.js';
 import type { ChannelOptions, Interceptor } from './adapter.js';
+import { thickInterceptor } from './interceptor.js';
 import { register } from './register.js';
-import { retryDeadlineInterceptor } from './retry-deadline.js';
 import { checkServiceConfig } from './service-config.js';
 
 /** Resolver settings; each maps to one `grpc-thick.*` channel option (see docs/configuration.md). */
@@ -50,9 +55,15 @@ export interface RetryOptions {
 }
 
 export interface ThickChannelOptionsInit {
-  /** The policy; `thick_round_robin` is the only one so far. */
-  policy?: typeof THICK_ROUND_ROBIN;
+  /**
+   * The policy: `thick_round_robin`, or `thick_p2c` (latency-aware, recommended). Default:
+   * `thick_p2c` when `p2c` settings are given, else `thick_round_robin`.
+   */
+  policy?: ThickPolicyName;
+  /** thick_round_robin's settings. */
   roundRobin?: ThickRoundRobinOptions;
+  /** thick_p2c's settings (the same health, drain and budget fields, plus how load is measured). */
+  p2c?: ThickP2cOptions;
   dns?: DnsPollOptions;
   serviceConfig?: ExtraServiceConfig;
   /**
@@ -64,7 +75,7 @@ export interface ThickChannelOptionsInit {
   keepalive?: KeepaliveOptions | false;
 }
 
-export type { ThickRoundRobinOptions };
+export type { ThickP2cOptions, ThickRoundRobinOptions };
 
 /**
  * Options for a grpc-js client constructor (`new Client(target, credentials, options)`), which
@@ -72,8 +83,8 @@ export type { ThickRoundRobinOptions };
  */
 export type ThickChannelOptions = ChannelOptions & {
   'grpc.service_config': string;
-  /** Ends a call at once with its error when its deadline is shorter than the next retry back-off. */
-  interceptors?: Interceptor[];
+  /** The SDK's interceptor (see `thickInterceptor`): retries and deadlines, streams in thick_p2c. */
+  interceptors: Interceptor[];
 };
 
 /**
@@ -85,20 +96,14 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   // Using the helper means using our resolver and policy: make sure they are registered.
   register();
   checkKnownKeys('thickChannelOptions()', init, INIT_FIELDS);
-  const policy = init.policy ?? THICK_ROUND_ROBIN;
-  if (policy !== THICK_ROUND_ROBIN) {
-    throw new ThickConfigError(
-      'policy',
-      `policy must be "${THICK_ROUND_ROBIN}", got ${JSON.stringify(policy)}`,
-    );
-  }
-  const policyConfig = roundRobinJson(init.roundRobin ?? {});
+  const policyConfig = policyJson(init);
+  const policy = init.policy ?? (init.p2c ? THICK_P2C : THICK_ROUND_ROBIN);
   const extra = init.serviceConfig ?? {};
   for (const key of ['loadBalancingConfig', 'loadBalancingPolicy']) {
     if (key in extra) {
       throw new ThickConfigError(
         `serviceConfig.${key}`,
-        `serviceConfig.${key} is not allowed: the helper writes loadBalancingConfig from \`policy\` and \`roundRobin\``,
+        `serviceConfig.${key} is not allowed: the helper writes loadBalancingConfig from \`policy\` and its settings`,
       );
     }
   }
@@ -108,7 +113,10 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
     ...(methodConfig.length > 0 ? { methodConfig } : {}),
     loadBalancingConfig: [{ [policy]: policyConfig }],
   });
-  const options: ThickChannelOptions = { 'grpc.service_config': serviceConfig };
+  const options: ThickChannelOptions = {
+    'grpc.service_config': serviceConfig,
+    interceptors: [thickInterceptor(serviceConfig)],
+  };
   checkKnownKeys('dns', init.dns ?? {}, Object.keys(RESOLVER_OPTION_FOR_FIELD));
   for (const [field, value] of Object.entries(init.dns ?? {})) {
     if (value === undefined) continue;
@@ -119,10 +127,35 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   parseResolverOptions(options);
   checkServiceConfig(serviceConfig);
   if (init.keepalive !== false) Object.assign(options, keepaliveOptions(init.keepalive ?? {}));
-  if (methodConfig.some((m) => 'retryPolicy' in m)) {
-    options.interceptors = [retryDeadlineInterceptor(serviceConfig)];
-  }
   return options;
+}
+
+/** The chosen policy's JSON config; settings given for the other policy are an error, not ignored. */
+function policyJson(init: ThickChannelOptionsInit): Record<string, unknown> {
+  const { policy } = init;
+  if (policy !== undefined && policy !== THICK_ROUND_ROBIN && policy !== THICK_P2C) {
+    throw new ThickConfigError(
+      'policy',
+      `policy must be "${THICK_ROUND_ROBIN}" or "${THICK_P2C}", got ${JSON.stringify(policy)}`,
+    );
+  }
+  if (init.roundRobin && init.p2c) {
+    throw new ThickConfigError('p2c', 'give either `roundRobin` or `p2c` settings, not both');
+  }
+  if (policy === THICK_P2C && init.roundRobin) {
+    throw new ThickConfigError(
+      'roundRobin',
+      `policy "${THICK_P2C}" takes its settings as \`p2c\`, not \`roundRobin\``,
+    );
+  }
+  if (policy === THICK_ROUND_ROBIN && init.p2c) {
+    throw new ThickConfigError(
+      'p2c',
+      `policy "${THICK_ROUND_ROBIN}" takes its settings as \`roundRobin\`, not \`p2c\``,
+    );
+  }
+  if (policy === THICK_P2C || init.p2c) return p2cJson(init.p2c ?? {});
+  return roundRobinJson(init.roundRobin ?? {});
 }
 
 /** Adds the default retryPolicy for all methods, unless retries are off or the caller has a `{}` entry. */
@@ -167,4 +200,4 @@ function keepaliveOptions(keepalive: KeepaliveOptions): ChannelOptions {
   };
 }
 
-const INIT_FIELDS = ['policy', 'roundRobin', 'dns', 'serviceConfig', 'retry', 'keepalive'] as const;
+const INIT_FIELDS = ['policy', 'roundRobin', 'p2c', 'dns', 'serviceConfig', 'retry', 'keepalive'] as const;

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Logger } from '../common/logger.js';
-import { THICK_POLICIES, THICK_ROUND_ROBIN } from '../config/policy.js';
+import { THICK_P2C, THICK_POLICIES, THICK_ROUND_ROBIN } from '../config/policy.js';
 import { SCHEME } from '../discovery/target.js';
 import {
   grpcJs,
@@ -12,6 +12,7 @@ import {
 } from './adapter.js';
 import { log, setLogger } from './log.js';
 import { DnsPollResolver } from './resolver.js';
+import { ThickP2c, ThickP2cConfig } from './thick-p2c.js';
 import { ThickRoundRobin, ThickRoundRobinConfig } from './thick-round-robin.js';
 
 export interface RegisterOptions {
@@ -41,6 +42,7 @@ export function register(options: RegisterOptions = {}): void {
   if (registered) return;
   registerResolver(SCHEME, DnsPollResolver);
   registerPolicy(THICK_ROUND_ROBIN, ThickRoundRobin, ThickRoundRobinConfig);
+  registerPolicy(THICK_P2C, ThickP2c, ThickP2cConfig);
   for (const name of REGISTERED.policies) {
     if (!isPolicyRegistered(name)) {
       throw new ThickSetupError(`registering "${name}" did not reach @grpc/grpc-js at ${grpcJs.path}`);

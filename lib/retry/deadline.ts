@@ -91,32 +91,3 @@ export class RetryDeadline {
     return this.policy.retryableCodes.some((c) => c === code || c === name);
   }
 }
-
-/**
- * Calls with a tracker, by the id their interceptor put in the metadata. Module-wide because the
- * interceptor (per client) and the picker (per channel) share nothing else; ids are dropped when
- * the call ends, so the map holds only calls in flight.
- */
-const trackers = new Map<string, RetryDeadline>();
-let nextId = 0;
-
-export function trackCall(tracker: RetryDeadline): string {
-  nextId += 1;
-  const id = nextId.toString(36);
-  trackers.set(id, tracker);
-  return id;
-}
-
-export function trackerFor(id: string): RetryDeadline | undefined {
-  return trackers.get(id);
-}
-
-export function untrackCall(id: string): void {
-  trackers.get(id)?.callEnded();
-  trackers.delete(id);
-}
-
-/** For tests: calls currently tracked. */
-export function trackedCalls(): number {
-  return trackers.size;
-}

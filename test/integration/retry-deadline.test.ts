@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { CALL_ID_KEY } from '../../lib/grpc/retry-deadline.js';
-import { register, retryDeadlineInterceptor, thickChannelOptions } from '../../lib/index.js';
-import { trackedCalls } from '../../lib/retry/deadline.js';
+import { CALL_TAG_KEY, taggedCalls } from '../../lib/grpc/interceptor.js';
+import { register, thickChannelOptions, thickInterceptor } from '../../lib/index.js';
 import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
 import { EchoServers, echoClient } from '../helpers/echo-servers.js';
 
@@ -75,8 +74,8 @@ describe('retries and the deadline', () => {
       assert.ok(r.ms < DEADLINE_MS, `ended before its deadline (${r.ms} ms)`);
     }
     assert.equal(totalCalls() - before, 5, 'one attempt per call reached a server');
-    assert.ok(!servers.metadataKeys.has(CALL_ID_KEY), 'the call id never reaches a server');
-    assert.equal(trackedCalls(), 0, 'ended calls leave nothing behind');
+    assert.ok(!servers.metadataKeys.has(CALL_TAG_KEY), 'the call id never reaches a server');
+    assert.equal(taggedCalls(), 0, 'ended calls leave nothing behind');
   });
 
   it('stock behaviour for comparison: the same config as a raw string waits and ends with DEADLINE_EXCEEDED', async () => {
@@ -92,10 +91,7 @@ describe('retries and the deadline', () => {
     );
     assert.equal(totalCalls() - before, 2, 'grpc-js never sent the retry either');
     // The raw string plus the exported interceptor behaves as the helper does.
-    const fixed = await failures(
-      { 'grpc.service_config': raw, interceptors: [retryDeadlineInterceptor(raw)] },
-      1,
-    );
+    const fixed = await failures({ 'grpc.service_config': raw, interceptors: [thickInterceptor(raw)] }, 1);
     assert.equal(fixed[0]?.code, grpc.status.UNAVAILABLE, fixed[0]?.details);
   });
 
@@ -126,6 +122,6 @@ describe('retries and the deadline', () => {
     client.close();
     assert.equal(error.code, grpc.status.UNAVAILABLE);
     assert.doesNotMatch(error.details, /not retried/);
-    assert.equal(trackedCalls(), 0);
+    assert.equal(taggedCalls(), 0);
   });
 });

@@ -2,7 +2,12 @@
 // steady load through each, and the SDK's log lines.
 import { after, before } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { register, type ThickRoundRobinOptions, thickChannelOptions } from '../../lib/index.js';
+import {
+  register,
+  type ThickP2cOptions,
+  type ThickRoundRobinOptions,
+  thickChannelOptions,
+} from '../../lib/index.js';
 import type { LocalClusterOptions } from '../../lib/testing/cluster/options.js';
 import { LocalCluster } from '../../lib/testing/cluster.js';
 import { type EchoClient, makeEchoClient } from '../../lib/testing/echo-client.js';
@@ -55,6 +60,14 @@ export function thickClient(cluster: LocalCluster, roundRobin: ThickRoundRobinOp
   return makeEchoClient(
     cluster.target('dns-poll'),
     thickChannelOptions({ dns: { pollIntervalMs: POLL_MS, pollJitter: JITTER }, roundRobin }),
+  );
+}
+
+/** The SDK's client with thick_p2c (its defaults, retries included). */
+export function p2cClient(cluster: LocalCluster, p2c: ThickP2cOptions = {}): EchoClient {
+  return makeEchoClient(
+    cluster.target('dns-poll'),
+    thickChannelOptions({ policy: 'thick_p2c', dns: { pollIntervalMs: POLL_MS, pollJitter: JITTER }, p2c }),
   );
 }
 

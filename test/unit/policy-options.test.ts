@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ThickConfigError } from '../../lib/config/errors.js';
-import { parseRoundRobinConfig } from '../../lib/config/policy.js';
-import { roundRobinJson } from '../../lib/config/policy-options.js';
+import { parseP2cConfig, parseRoundRobinConfig } from '../../lib/config/policy.js';
+import { p2cJson, roundRobinJson } from '../../lib/config/policy-options.js';
 
 describe('typed thick_round_robin options → service-config JSON', () => {
   it('maps every field, durations in ms to proto3 strings', () => {
@@ -78,4 +78,79 @@ describe('typed thick_round_robin options → service-config JSON', () => {
       );
     });
   }
+});
+
+describe('thick_p2c config', () => {
+  it('defaults to peak_ewma with Linkerd’s default latency and decay', () => {
+    const s = parseP2cConfig({});
+    assert.deepEqual(s.load, {
+      metric: 'peak_ewma',
+      defaultLatencyMs: 30,
+      decayMs: 10_000,
+      failurePenalty: 2,
+    });
+    assert.equal(
+      s.drainTimeoutMs,
+      parseRoundRobinConfig({}).drainTimeoutMs,
+      'the shared fields as round robin',
+    );
+    assert.ok(Object.isFrozen(s) && Object.isFrozen(s.load));
+  });
+
+  it('parses its own fields and the shared ones', () => {
+    const s = parseP2cConfig({
+      load_metric: 'least_request',
+      default_latency: '0.005s',
+      decay: '2s',
+      failure_penalty: 4,
+      drain_timeout: '5s',
+      ejection: { consecutive_failures: 2 },
+    });
+    assert.deepEqual(s.load, {
+      metric: 'least_request',
+      defaultLatencyMs: 5,
+      decayMs: 2000,
+      failurePenalty: 4,
+    });
+    assert.equal(s.drainTimeoutMs, 5000);
+    assert.equal(s.health.ejection.consecutiveFailures, 2);
+  });
+
+  it('rejects bad values with the field named', () => {
+    const cases: [object, RegExp][] = [
+      [{ load_metric: 'ewma' }, /thick_p2c\.load_metric must be one of "peak_ewma", "least_request"/],
+      [{ decay: '0s' }, /thick_p2c\.decay must be longer than 0s/],
+      [{ default_latency: 30 }, /thick_p2c\.default_latency/],
+      [{ failure_penalty: 0.5 }, /thick_p2c\.failure_penalty/],
+      [{ load_metrc: 'peak_ewma' }, /load_metric/],
+    ];
+    for (const [json, message] of cases) {
+      assert.throws(
+        () => parseP2cConfig(json),
+        (e: unknown) => e instanceof ThickConfigError && message.test(e.message),
+      );
+    }
+    assert.throws(
+      () => parseRoundRobinConfig({ load_metric: 'peak_ewma' }),
+      ThickConfigError,
+      'not a round-robin field',
+    );
+  });
+
+  it('typed options map to the JSON, and errors name the typed field', () => {
+    assert.deepEqual(
+      p2cJson({ loadMetric: 'least_request', decayMs: 2000, defaultLatencyMs: 5, failurePenalty: 3 }),
+      {
+        load_metric: 'least_request',
+        decay: '2s',
+        default_latency: '0.005s',
+        failure_penalty: 3,
+      },
+    );
+    assert.throws(
+      () => p2cJson({ decayMs: 0 }),
+      (e: unknown) =>
+        e instanceof ThickConfigError && e.field === 'p2c.decayMs' && /p2c\.decayMs/.test(e.message),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RetryDeadline, trackCall, trackedCalls, trackerFor, untrackCall } from '../../lib/retry/deadline.js';
+import { RetryDeadline } from '../../lib/retry/deadline.js';
 import { MethodRetryPolicies, type RetryBackoff } from '../../lib/retry/method-policy.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -125,17 +125,6 @@ describe('retry deadline', () => {
     const { t, cancelled } = tracker(10, { ...POLICY, retryableCodes: [UNAVAILABLE] });
     attempt(t);
     assert.equal(cancelled.length, 1);
-  });
-
-  it('keeps only calls in flight in the registry', () => {
-    const before = trackedCalls();
-    const { t } = tracker(10);
-    const id = trackCall(t);
-    assert.equal(trackerFor(id), t);
-    assert.equal(trackedCalls(), before + 1);
-    untrackCall(id);
-    assert.equal(trackerFor(id), undefined);
-    assert.equal(trackedCalls(), before);
   });
 });
 

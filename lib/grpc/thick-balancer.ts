@@ -1,0 +1,230 @@
+import { type Clock, systemClock } from '../common/clock.js';
+import type { ThickSettings } from '../config/policy.js';
+import { HealthGate } from '../health/gate.js';
+import { Membership } from '../membership/membership.js';
+import { RetryBudget } from '../retry/budget.js';
+import {
+  type ChannelControlHelper,
+  type ChannelOptions,
+  ConnectivityState,
+  type Endpoint,
+  type LoadBalancer,
+  type Picker,
+  queuePicker,
+  type StatusOr,
+  type TypedLoadBalancingConfig,
+  unavailablePicker,
+} from './adapter.js';
+import { EndpointChild, endpointKey } from './endpoint-child.js';
+import { log } from './log.js';
+import type { PickContext, ThickMember } from './thick-picker.js';
+
+/** A thick policy's parsed config: its settings, validated and frozen. */
+export interface ThickConfig<S extends ThickSettings> extends TypedLoadBalancingConfig {
+  readonly settings: S;
+}
+
+/**
+ * What every thick policy is: one LeafLoadBalancer (connection) per endpoint, kept across updates
+ * (a diff, not a rebuild), every endpoint kept connected, removed endpoints drained, re-resolution
+ * asked for whenever an endpoint leaves READY, and the health gate and retry budget in front of
+ * the picker. A policy adds how it picks (`makePicker`) and any per-endpoint state of its own.
+ */
+export abstract class ThickBalancer<S extends ThickSettings> implements LoadBalancer {
+  protected settings: S;
+  private readonly membership: Membership<Endpoint, EndpointChild>;
+  private options: ChannelOptions = {};
+  private note = '';
+  private emptyMessage: string | null = null;
+  private paused = false;
+  private lastError: string | null = null;
+  private readonly gate: HealthGate;
+  /** Per channel (one policy instance per channel); replaced when its settings change. */
+  private budget: RetryBudget | null = null;
+  protected readonly clock: Clock;
+  /** Once endpoints are known, new ones get slow start (the first set resolved does not). */
+  private running = false;
+
+  protected abstract readonly name: string;
+  protected abstract isOwnConfig(config: TypedLoadBalancingConfig): config is ThickConfig<S>;
+  protected abstract makePicker(context: PickContext): Picker;
+  /** Per-endpoint state of the policy: an endpoint joined, or left for good (drained). */
+  protected endpointAdded(_key: string): void {}
+  protected endpointRetired(_key: string): void {}
+  /** `this.settings` was just replaced by a new config. */
+  protected settingsUpdated(): void {}
+
+  constructor(
+    private readonly helper: ChannelControlHelper,
+    defaults: S,
+    clock: Clock = systemClock,
+  ) {
+    this.settings = defaults;
+    this.membership = new Membership<Endpoint, EndpointChild>({
+      create: (key, endpoint) =>
+        new EndpointChild(
+          key,
+          endpoint,
+          helper,
+          this.options,
+          this.note,
+          (child, state, error, timedOut) => this.onChildState(child, state, error, timedOut),
+          this.settings.health.healthCheck,
+          this.settings.connectTimeoutMs,
+          (child) => {
+            if (child.member && !child.member.draining) this.gate.connectionFailed(child.key);
+          },
+        ),
+      drainTimeoutMs: () => this.settings.drainTimeoutMs,
+      retired: (key) => {
+        this.gate.remove(key);
+        this.endpointRetired(key);
+      },
+      clock,
+      logger: log,
+    });
+    this.clock = clock;
+    this.gate = new HealthGate(this.settings.health, clock, Math.random, log, () => this.updateAggregate());
+  }
+
+  updateAddressList(
+    endpoints: StatusOr<Endpoint[]>,
+    config: TypedLoadBalancingConfig,
+    options: ChannelOptions,
+    resolutionNote: string,
+  ): boolean {
+    if (!this.isOwnConfig(config)) return false;
+    if (
+      config.settings.retryBudget !== this.settings.retryBudget ||
+      (!this.budget && config.settings.retryBudget)
+    ) {
+      this.budget = config.settings.retryBudget
+        ? new RetryBudget(config.settings.retryBudget, this.clock)
+        : null;
+    }
+    this.settings = config.settings;
+    this.settingsUpdated();
+    this.gate.update(config.settings.health);
+    if (!endpoints.ok) {
+      // Keep serving the endpoints we have; only a policy with none reports the error.
+      if (this.membership.active.size === 0) {
+        this.emptyMessage = endpoints.error.details;
+        this.updateAggregate();
+      }
+      return true;
+    }
+    this.options = options;
+    this.note = resolutionNote;
+    const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
+    this.paused = true;
+    const diff = this.membership.update(next);
+    // Removed endpoints keep their health state while they drain: one that comes back resumes it.
+    for (const key of diff.added) {
+      const member = this.membership.active.get(key)!;
+      this.gate.add(key, this.running);
+      this.endpointAdded(key);
+      member.child.bind(this.membership, member, this.gate);
+      member.child.startConnecting();
+    }
+    if (next.size > 0) this.running = true;
+    this.paused = false;
+    if (diff.added.length + diff.removed.length + diff.restored.length > 0) {
+      log.info(
+        `${this.name}: ${this.membership.active.size} endpoint(s); added [${diff.added.join(', ')}], ` +
+          `removed [${diff.removed.join(', ')}]${diff.restored.length ? `, back [${diff.restored.join(', ')}]` : ''}`,
+      );
+    }
+    this.emptyMessage =
+      next.size === 0 ? resolutionNote || `${this.name}: the resolver returned no endpoints` : null;
+    this.updateAggregate();
+    return true;
+  }
+
+  exitIdle(): void {
+    for (const member of this.membership.active.values()) {
+      if (member.child.state === ConnectivityState.IDLE) member.child.exitIdle();
+    }
+  }
+
+  resetBackoff(): void {
+    // Each leaf's pick_first owns its reconnect back-off; there is none at this level.
+  }
+
+  destroy(): void {
+    this.membership.destroy();
+    this.gate.destroy();
+  }
+
+  getTypeName(): string {
+    return this.name;
+  }
+
+  private onChildState(
+    child: EndpointChild,
+    previous: ConnectivityState,
+    error: string | null,
+    connectTimedOut = false,
+  ): void {
+    const member = child.member;
+    if (!member) return;
+    if (error) this.lastError = error;
+    const state = child.state;
+    if (member.draining) {
+      if (state === ConnectivityState.TRANSIENT_FAILURE || state === ConnectivityState.IDLE) {
+        this.membership.connectionLost(member);
+      }
+      return;
+    }
+    if (state === ConnectivityState.READY && previous !== state) this.gate.connected(member.key);
+    // Failed attempts are counted per attempt by the child; a hanging one here, once.
+    if (connectTimedOut) this.gate.connectionFailed(member.key);
+    // A pod going away (GOAWAY, reset) is usually a membership change: look now, not at the next poll.
+    if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
+      this.helper.requestReresolution();
+    }
+    this.updateAggregate();
+    // Round robin keeps every endpoint connected, so a pick never waits for a handshake.
+    if (state === ConnectivityState.IDLE) child.exitIdle();
+  }
+
+  private updateAggregate(): void {
+    if (this.paused) return;
+    const ready: ThickMember[] = [];
+    let connecting = 0;
+    for (const member of this.membership.active.values()) {
+      const state = member.child.state;
+      if (state === ConnectivityState.READY) ready.push(member);
+      // Sticky failure, as grpc's pick_first: an endpoint that failed is not "connecting" again
+      // until it succeeds, so calls fail fast instead of waiting for their deadline.
+      else if (
+        (state === ConnectivityState.CONNECTING || state === ConnectivityState.IDLE) &&
+        !member.child.failedSinceReady
+      )
+        connecting++;
+    }
+    const total = this.membership.active.size;
+    if (ready.length > 0) {
+      const { candidates, panic } = this.gate.pickSet(ready, (m) => m.key);
+      const picker = this.makePicker({
+        candidates: candidates.length > 0 ? candidates : ready,
+        gate: this.gate,
+        peerLatencyMs: this.gate.peerLatency(),
+        panic,
+        budget: this.budget,
+      });
+      this.helper.updateState(ConnectivityState.READY, picker, null);
+    } else if (total === 0) {
+      if (this.emptyMessage === null) return; // nothing resolved yet: stay as we are
+      this.helper.updateState(
+        ConnectivityState.TRANSIENT_FAILURE,
+        unavailablePicker(this.emptyMessage),
+        this.emptyMessage,
+      );
+    } else if (connecting > 0) {
+      this.helper.updateState(ConnectivityState.CONNECTING, queuePicker(this), null);
+    } else {
+      const message = `${this.name}: none of ${total} endpoint(s) is reachable; last error: ${this.lastError ?? 'unknown'}`;
+      this.helper.updateState(ConnectivityState.TRANSIENT_FAILURE, unavailablePicker(message), message);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import type { Clock, RandomSource } from '../common/clock.js';
+import { systemClock } from '../common/clock.js';
+import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
+import { CANCELLED_CODE } from '../config/status-codes.js';
+import { EndpointLoad, TypicalLatency } from '../picking/load.js';
+import { powerOfTwoChoices } from '../picking/p2c.js';
+import {
+  type ChannelControlHelper,
+  type Picker,
+  type PickResult,
+  PickResultType,
+  type TypedLoadBalancingConfig,
+} from './adapter.js';
+import { ThickBalancer, type ThickConfig } from './thick-balancer.js';
+import { type PickContext, ThickPicker } from './thick-picker.js';
+
+export class ThickP2cConfig implements ThickConfig<P2cSettings> {
+  constructor(
+    readonly settings: P2cSettings = DEFAULT_P2C_SETTINGS,
+    private readonly json: object = {},
+  ) {}
+
+  getLoadBalancerName(): string {
+    return THICK_P2C;
+  }
+
+  toJsonObject(): object {
+    return { [THICK_P2C]: this.json };
+  }
+
+  static createFromJson(json: unknown): ThickP2cConfig {
+    return new ThickP2cConfig(parseP2cConfig(json), structuredClone(json ?? {}) as object);
+  }
+}
+
+/**
+ * Power of two choices over the candidates' load (peak-EWMA latency × calls in flight, or calls in
+ * flight alone). Loads are looked up once per picker, so a pick is two array reads and two costs.
+ */
+class ThickP2cPicker extends ThickPicker {
+  private readonly loads: readonly EndpointLoad[];
+  /** Built once per picker: a pick passes these to the pure chooser without allocating. */
+  private readonly isUsable = (index: number) => this.usable(index);
+  private readonly costOf = (index: number) => this.loads[index]!.cost(this.now);
+
+  constructor(
+    context: PickContext,
+    loadOf: (key: string) => EndpointLoad,
+    private readonly random: RandomSource,
+    private readonly failureCodes: ReadonlySet<number>,
+  ) {
+    super(context);
+    this.loads = context.candidates.map((m) => loadOf(m.key));
+  }
+
+  protected select(): number {
+    return powerOfTwoChoices(this.context.candidates.length, this.random, this.isUsable, this.costOf);
+  }
+
+  /** Counted from the pick (a burst of picks must see each other), measured from pick to end. */
+  protected override track(index: number, result: PickResult): PickResult {
+    if (result.pickResultType !== PickResultType.COMPLETE) return result;
+    const load = this.loads[index]!;
+    const pickedAt = this.now;
+    const stream = this.stream;
+    const failureCodes = this.failureCodes;
+    load.picked(pickedAt);
+    const innerStarted = result.onCallStarted;
+    const innerEnded = result.onCallEnded;
+    return {
+      ...result,
+      onCallStarted: () => {
+        innerStarted?.();
+        load.started();
+      },
+      onCallEnded: (code, details, trailers) => {
+        innerEnded?.(code, details, trailers);
+        const now = systemClock.now();
+        // A cancelled call says nothing of the endpoint, and a stream's length is not its latency.
+        load.ended(now, now - pickedAt, code !== CANCELLED_CODE && !stream, failureCodes.has(code));
+      },
+    };
+  }
+}
+
+/** `thick_p2c`: the cheaper of two endpoints drawn at random, per call. */
+export class ThickP2c extends ThickBalancer<P2cSettings> {
+  protected readonly name = THICK_P2C;
+  private readonly loads = new Map<string, EndpointLoad>();
+  private readonly typical = new TypicalLatency(this.settings.load);
+  private readonly loadOf = (key: string): EndpointLoad => {
+    let load = this.loads.get(key);
+    if (!load) {
+      load = new EndpointLoad(this.settings.load, this.typical, this.clock.now());
+      this.loads.set(key, load);
+    }
+    return load;
+  };
+
+  constructor(
+    helper: ChannelControlHelper,
+    clock: Clock = systemClock,
+    private readonly random: RandomSource = Math.random,
+  ) {
+    super(helper, DEFAULT_P2C_SETTINGS, clock);
+  }
+
+  protected override isOwnConfig(config: TypedLoadBalancingConfig): config is ThickP2cConfig {
+    return config instanceof ThickP2cConfig;
+  }
+
+  protected override makePicker(context: PickContext): Picker {
+    return new ThickP2cPicker(context, this.loadOf, this.random, this.settings.health.failureCodes);
+  }
+
+  protected override endpointAdded(key: string): void {
+    this.loadOf(key);
+  }
+
+  /** Kept while the endpoint drains (its calls still end), dropped when it is gone. */
+  protected override endpointRetired(key: string): void {
+    this.loads.delete(key);
+  }
+
+  protected override settingsUpdated(): void {
+    this.typical.update(this.settings.load);
+    for (const load of this.loads.values()) load.update(this.settings.load);
+  }
+}
