@@ -6,6 +6,7 @@ import {
   FAILURE_CODE_DEFAULTS,
   KEEPALIVE_DEFAULTS,
   OPTION_PREFIX,
+  P2C_DEFAULTS,
   RESOLVER_DEFAULTS,
   RETRY_BUDGET_DEFAULTS,
   RETRY_POLICY_DEFAULTS,
@@ -77,6 +78,10 @@ describe('docs match the health defaults in code', () => {
     ['stall_detection.latency_multiplier', String(d.stall?.latencyMultiplier)],
     ['stall_detection.floor', JSON.stringify(formatDuration(d.stall?.floorMs ?? 0))],
     ['stall_detection.min_outstanding', String(d.stall?.minOutstanding)],
+    ['load_metric', JSON.stringify(P2C_DEFAULTS.loadMetric)],
+    ['default_latency', JSON.stringify(formatDuration(P2C_DEFAULTS.defaultLatencyMs))],
+    ['decay', JSON.stringify(formatDuration(P2C_DEFAULTS.decayMs))],
+    ['failure_penalty', String(P2C_DEFAULTS.failurePenalty)],
   ];
   for (const [field, value] of expected) {
     it(`${field} is documented as ${value}`, () => {
