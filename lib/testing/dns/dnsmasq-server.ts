@@ -1,5 +1,6 @@
 // The real-DNS backend: a dnsmasq child serving A/AAAA from a --hostsdir (inotify, no restart) and
 // SRV from --srv-host flags (dnsmasq cannot reload those: a changed SRV set means a restart).
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { forgetTempDir, registerChild, registerTempDir, waitForExit } from '../processes.js';
+import { retrying } from '../retry.js';
 import { DnsmasqQueryLog } from './dnsmasq-log.js';
 import { DNS_NET_DEFAULTS, formatAddress, pickFreeDnsPort, probeDns } from './net.js';
 import type { ClusterDns, DnsFault, DnsQueryLogEntry, DnsRecord, SrvRecord } from './types.js';
@@ -257,20 +259,19 @@ export class DnsmasqServer implements ClusterDns {
   }
 
   private async startProcess(mayPickPort: boolean): Promise<void> {
-    const attempts = DNSMASQ_DEFAULTS.startAttempts;
-    for (let attempt = 1; ; attempt++) {
-      if (mayPickPort && (this.portValue === 0 || attempt > 1))
-        this.portValue = await pickFreeDnsPort(this.host);
-      try {
+    // A restart can race the old sockets' release; a fresh start can race another bed.
+    await retrying(
+      async (attempt) => {
+        if (mayPickPort && (this.portValue === 0 || attempt > 1))
+          this.portValue = await pickFreeDnsPort(this.host);
         await this.spawnOnce();
-        return;
-      } catch (error) {
-        const inUse = this.stderrTail.some((line) => line.includes('Address already in use'));
-        if (!inUse || attempt >= attempts) throw error;
-        // A restart can race the old sockets' release; a fresh start can race another bed.
-        await sleep(DNSMASQ_DEFAULTS.pollIntervalMs * attempt);
-      }
-    }
+      },
+      {
+        attempts: DNSMASQ_DEFAULTS.startAttempts,
+        retryOn: () => this.stderrTail.some((line) => line.includes('Address already in use')),
+        firstDelayMs: DNSMASQ_DEFAULTS.pollIntervalMs,
+      },
+    );
   }
 
   private async spawnOnce(): Promise<void> {

@@ -3,6 +3,7 @@
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { retrying } from '../retry.js';
 import {
   bindUdp,
   closeTcp,
@@ -78,17 +79,14 @@ export class InProcessDnsServer implements ClusterDns {
     const host = options.host ?? d.host;
     const zone = new Zone(options.zone ?? d.zone, options.ttlSeconds ?? d.ttlSeconds);
     zone.replace(options.records ?? []);
-    const attempts = options.port ? 1 : d.bindAttempts;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const server = new InProcessDnsServer(host, options.port || randomPort(), zone);
-      try {
+    return retrying(
+      async () => {
+        const server = new InProcessDnsServer(host, options.port || randomPort(), zone);
         await server.bind();
         return server;
-      } catch (error) {
-        if (!isAddressInUse(error) || attempt === attempts - 1) throw error;
-      }
-    }
-    throw new Error('unreachable');
+      },
+      { attempts: options.port ? 1 : d.bindAttempts, retryOn: isAddressInUse },
+    );
   }
 
   get address(): string {

@@ -1,9 +1,11 @@
 // Socket helpers shared by both DNS backends: binding UDP+TCP on one port, picking a port that is
 // free for both, and a tiny one-shot DNS client used to probe a server.
+
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { retrying } from '../retry.js';
 
 export const DNS_NET_DEFAULTS = Object.freeze({
   /** A dedicated loopback address, so DNS never competes with pod or client ports on 127.0.0.1. */
@@ -73,24 +75,29 @@ export function isAddressInUse(error: unknown): boolean {
 
 /** A port in 20000-29999 on `host` that is free for both UDP and TCP right now. */
 export async function pickFreeDnsPort(host: string): Promise<number> {
-  for (let attempt = 0; attempt < DNS_NET_DEFAULTS.pickAttempts; attempt++) {
-    const port = randomPort();
-    let udp: dgram.Socket | undefined;
-    let tcp: net.Server | undefined;
-    try {
-      udp = await bindUdp(host, port);
-      tcp = await listenTcp(host, port);
-      return port;
-    } catch (error) {
-      if (!isAddressInUse(error)) throw error;
-    } finally {
-      if (tcp) await closeTcp(tcp);
-      if (udp) await closeUdp(udp);
-    }
+  try {
+    return await retrying(
+      async () => {
+        const port = randomPort();
+        let udp: dgram.Socket | undefined;
+        let tcp: net.Server | undefined;
+        try {
+          udp = await bindUdp(host, port);
+          tcp = await listenTcp(host, port);
+          return port;
+        } finally {
+          if (tcp) await closeTcp(tcp);
+          if (udp) await closeUdp(udp);
+        }
+      },
+      { attempts: DNS_NET_DEFAULTS.pickAttempts, retryOn: isAddressInUse },
+    );
+  } catch (error) {
+    if (!isAddressInUse(error)) throw error;
+    throw new Error(
+      `no port free for UDP and TCP on ${host} in ${DNS_NET_DEFAULTS.portMin}-${DNS_NET_DEFAULTS.portMax}`,
+    );
   }
-  throw new Error(
-    `no port free for UDP and TCP on ${host} in ${DNS_NET_DEFAULTS.portMin}-${DNS_NET_DEFAULTS.portMax}`,
-  );
 }
 
 export interface ProbeResult {
