@@ -13,6 +13,18 @@ export type Resolution =
   /** DNS fails and there was never a good answer. */
   | { readonly kind: 'error'; readonly message: string };
 
+/** Each query's outcome, for metrics and events (reports to the channel stay change-only). */
+export type PollObservation =
+  | { readonly kind: 'answer'; readonly endpoints: number }
+  | { readonly kind: 'empty' }
+  | {
+      readonly kind: 'failure';
+      readonly error: string;
+      readonly first: boolean;
+      readonly keptEndpoints: number;
+    }
+  | { readonly kind: 'recovered'; readonly failedQueries: number; readonly downForMs: number };
+
 export interface PollerDeps {
   readonly options: ResolverOptions;
   /** The name as written in the target, for messages. */
@@ -23,6 +35,7 @@ export interface PollerDeps {
   /** Abandons a lookup in flight. */
   readonly cancel: () => void;
   readonly onResolution: (resolution: Resolution) => void;
+  readonly onObservation?: (observation: PollObservation) => void;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
@@ -136,6 +149,11 @@ export class DnsPoller {
       logger.info(
         `DNS for ${name} via ${server} recovered after ${this.failure.count} failed queries over ${seconds}s`,
       );
+      this.deps.onObservation?.({
+        kind: 'recovered',
+        failedQueries: this.failure.count,
+        downForMs: now - this.failure.since,
+      });
       this.failure = null;
     }
     this.backoff.reset();
@@ -143,6 +161,7 @@ export class DnsPoller {
       const message = `DNS name ${outcome.names.join(', ')} has no endpoints (${outcome.reason} from ${server})`;
       if (this.lastGood?.key !== EMPTY_KEY + message) logger.warn(`${message}; calls fail with UNAVAILABLE`);
       this.lastGood = { endpoints: [], key: EMPTY_KEY + message, at: now, message };
+      this.deps.onObservation?.({ kind: 'empty' });
       this.report({ kind: 'empty', message }, this.lastGood.key);
       return nextPollDelay(options, undefined, this.deps.random);
     }
@@ -153,6 +172,7 @@ export class DnsPoller {
     }
     const note = `${outcome.endpoints.length} endpoint(s) from ${outcome.name} via ${server}`;
     this.lastGood = { endpoints: outcome.endpoints, key: outcome.key, at: now, message: note };
+    this.deps.onObservation?.({ kind: 'answer', endpoints: outcome.endpoints.length });
     this.report({ kind: 'endpoints', endpoints: outcome.endpoints, note }, outcome.key);
     return nextPollDelay(options, outcome.ttlSeconds, this.deps.random);
   }
@@ -161,6 +181,12 @@ export class DnsPoller {
     const { options, logger, server } = this.deps;
     const what = `DNS lookup of ${outcome.name} via ${server} failed (${outcome.code}: ${outcome.message})`;
     const good = this.lastGood;
+    this.deps.onObservation?.({
+      kind: 'failure',
+      error: `${outcome.code}: ${outcome.message}`,
+      first: !this.failure,
+      keptEndpoints: good?.endpoints.length ?? 0,
+    });
     if (!this.failure) {
       this.failure = { since: now, count: 0 };
       const kept = good

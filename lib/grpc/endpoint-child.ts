@@ -18,6 +18,9 @@ import {
 } from './adapter.js';
 import { HealthWatcher } from './health-watch.js';
 import { log } from './log.js';
+import type { ChannelObserver } from './observer.js';
+
+const MS_PER_SECOND = 1000;
 
 /** Stable identity of an endpoint: its addresses, sorted, as gRPC writes them. */
 export function endpointKey(endpoint: Endpoint): string {
@@ -50,6 +53,7 @@ export class EndpointChild {
   private onStarted: (() => void) | null = null;
   private onEnded: (() => void) | null = null;
   private gate: HealthGate | null = null;
+  private observer: ChannelObserver | null = null;
   /** At most one: pick_first asks for the subchannel again on every reconnect. */
   private watcher: HealthWatcher | null = null;
   private destroyed = false;
@@ -156,9 +160,11 @@ export class EndpointChild {
     membership: Membership<Endpoint, EndpointChild>,
     member: Member<Endpoint, EndpointChild>,
     gate: HealthGate,
+    observer: ChannelObserver,
   ): void {
     this.member = member;
     this.gate = gate;
+    this.observer = observer;
     this.onStarted = () => membership.callStarted(member);
     this.onEnded = () => membership.callEnded(member);
   }
@@ -177,6 +183,8 @@ export class EndpointChild {
     const { onStarted, onEnded, gate } = this;
     if (result.pickResultType !== PickResultType.COMPLETE || !onStarted || !onEnded || !gate) return result;
     const key = this.key;
+    const observer = this.observer;
+    const pickedAt = systemClock.now();
     const innerStarted = result.onCallStarted;
     const innerEnded = result.onCallEnded;
     // Counted when the call starts, not at the pick: grpc-js pairs only started calls with an end
@@ -193,7 +201,9 @@ export class EndpointChild {
         innerEnded?.(code, details, metadata);
         onEnded();
         recordOutcome(args.extraPickInfo, code, details);
-        if (ticket) gate.ended(key, ticket, systemClock.now(), code);
+        const now = systemClock.now();
+        if (ticket) gate.ended(key, ticket, now, code);
+        observer?.counters?.callEnded(key, code, (now - pickedAt) / MS_PER_SECOND);
       },
     };
   }

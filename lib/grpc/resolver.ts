@@ -3,9 +3,11 @@ import { RESOLVER_DEFAULTS } from '../config/defaults.js';
 import { NodeDnsQuerier } from '../discovery/dns-client.js';
 import { lookupEndpoints } from '../discovery/lookup.js';
 import { parseResolverOptions, type ResolverOptions } from '../discovery/options.js';
-import { DnsPoller, type Resolution } from '../discovery/poller.js';
+import { DnsPoller, type PollObservation, type Resolution } from '../discovery/poller.js';
 import { candidateNames, readResolvConf } from '../discovery/resolv-conf.js';
 import { type DnsPollTarget, formatHostPort, type HostAndPort, parseTarget } from '../discovery/target.js';
+import { thickEvents } from '../metrics/events.js';
+import { acquireStats, releaseStats, type TargetStats } from '../metrics/stats.js';
 import {
   type ChannelOptions,
   type Endpoint,
@@ -19,7 +21,12 @@ import {
 import { log } from './log.js';
 import { checkServiceConfig } from './service-config.js';
 
-const NO_ATTRIBUTES: Readonly<Record<string, unknown>> = Object.freeze({});
+/**
+ * Tells the thick policy which target its channel has (for metrics and events): a resolver
+ * attribute, which grpc-js merges into the options the policy gets. A string, equal for channels
+ * to the same target, so it never splits grpc-js's shared subchannels.
+ */
+export const TARGET_ATTRIBUTE = 'grpc-thick-client.target';
 const warned = new Set<string>();
 
 /** Setup mistakes are worth one line per process, not one per channel. */
@@ -39,6 +46,9 @@ export class DnsPollResolver implements Resolver {
   private readonly target: DnsPollTarget;
   private literalPending = false;
   private destroyed = false;
+  private readonly written: string;
+  private readonly attributes: Readonly<Record<string, unknown>>;
+  private stats: TargetStats | null;
 
   constructor(
     uri: GrpcUri,
@@ -49,6 +59,9 @@ export class DnsPollResolver implements Resolver {
     const options = parseResolverOptions(channelOptions);
     const policy = checkServiceConfig(channelOptions['grpc.service_config']);
     const written = uriToString(uri);
+    this.written = written;
+    this.attributes = Object.freeze({ [TARGET_ATTRIBUTE]: written });
+    this.stats = acquireStats(written);
     if (policy === 'pick_first') {
       warnOnce(
         `target ${written} is used without a thick_* policy in grpc.service_config's loadBalancingConfig: ` +
@@ -67,6 +80,7 @@ export class DnsPollResolver implements Resolver {
 
   updateResolution(): void {
     this.destroyed = false;
+    this.stats ??= acquireStats(this.written);
     if (this.poller) {
       this.poller.requestResolution();
       return;
@@ -77,13 +91,15 @@ export class DnsPollResolver implements Resolver {
     setImmediate(() => {
       this.literalPending = false;
       if (!this.destroyed)
-        this.listener(endpointsValue([toEndpoint(this.target.literal!)]), NO_ATTRIBUTES, null, '');
+        this.listener(endpointsValue([toEndpoint(this.target.literal!)]), this.attributes, null, '');
     });
   }
 
   destroy(): void {
     this.destroyed = true;
     this.poller?.destroy();
+    if (this.stats) releaseStats(this.written);
+    this.stats = null;
   }
 
   private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
@@ -103,10 +119,40 @@ export class DnsPollResolver implements Resolver {
       lookup: () => lookupEndpoints(querier, candidates, target.port, options.addressFamily),
       cancel: () => querier.cancel(),
       onResolution: (resolution) => this.report(resolution),
+      onObservation: (observation) => this.observe(target.name, observation),
       clock: systemClock,
       random: Math.random,
       logger: log,
     });
+  }
+
+  private observe(name: string, o: PollObservation): void {
+    const stats = this.stats;
+    if (!stats) return;
+    const target = this.written;
+    switch (o.kind) {
+      case 'answer':
+        stats.dns.answers += 1;
+        stats.lastGoodAnswerAt = Date.now();
+        break;
+      case 'empty':
+        stats.dns.empty += 1;
+        stats.lastGoodAnswerAt = Date.now();
+        break;
+      case 'failure':
+        stats.dns.failures += 1;
+        if (o.first)
+          thickEvents.emit('dns_failure', { target, name, error: o.error, keptEndpoints: o.keptEndpoints });
+        break;
+      case 'recovered':
+        thickEvents.emit('dns_recovered', {
+          target,
+          name,
+          failedQueries: o.failedQueries,
+          downForMs: o.downForMs,
+        });
+        break;
+    }
   }
 
   private report(resolution: Resolution): void {
@@ -114,16 +160,16 @@ export class DnsPollResolver implements Resolver {
       case 'endpoints':
         this.listener(
           endpointsValue(resolution.endpoints.map(toEndpoint)),
-          NO_ATTRIBUTES,
+          this.attributes,
           null,
           resolution.note,
         );
         break;
       case 'empty':
-        this.listener(endpointsValue([]), NO_ATTRIBUTES, null, resolution.message);
+        this.listener(endpointsValue([]), this.attributes, null, resolution.message);
         break;
       case 'error':
-        this.listener(unavailableError(resolution.message), NO_ATTRIBUTES, null, resolution.message);
+        this.listener(unavailableError(resolution.message), this.attributes, null, resolution.message);
         break;
     }
   }

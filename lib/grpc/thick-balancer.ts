@@ -17,6 +17,7 @@ import {
 } from './adapter.js';
 import { EndpointChild, endpointKey } from './endpoint-child.js';
 import { log } from './log.js';
+import { balancerView, ChannelObserver } from './observer.js';
 import type { PickContext, ThickMember } from './thick-picker.js';
 
 /** A thick policy's parsed config: its settings, validated and frozen. */
@@ -44,6 +45,8 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
   protected readonly clock: Clock;
   /** Once endpoints are known, new ones get slow start (the first set resolved does not). */
   private running = false;
+  /** Metrics and events of this channel. */
+  protected readonly observer: ChannelObserver;
 
   protected abstract readonly name: string;
   protected abstract isOwnConfig(config: TypedLoadBalancingConfig): config is ThickConfig<S>;
@@ -79,12 +82,27 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
       retired: (key) => {
         this.gate.remove(key);
         this.endpointRetired(key);
+        this.observer.endpointRetired(key);
       },
       clock,
       logger: log,
     });
     this.clock = clock;
-    this.gate = new HealthGate(this.settings.health, clock, Math.random, log, () => this.updateAggregate());
+    this.gate = new HealthGate(
+      this.settings.health,
+      clock,
+      Math.random,
+      log,
+      () => this.updateAggregate(),
+      (event) => this.observer.gateEvent(event),
+    );
+    this.observer = new ChannelObserver(() =>
+      balancerView(
+        this.name,
+        [...this.membership.active.values(), ...this.membership.draining.values()],
+        this.gate,
+      ),
+    );
   }
 
   updateAddressList(
@@ -94,6 +112,7 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
     resolutionNote: string,
   ): boolean {
     if (!this.isOwnConfig(config)) return false;
+    this.observer.attach(options);
     if (
       config.settings.retryBudget !== this.settings.retryBudget ||
       (!this.budget && config.settings.retryBudget)
@@ -123,11 +142,12 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
       const member = this.membership.active.get(key)!;
       this.gate.add(key, this.running);
       this.endpointAdded(key);
-      member.child.bind(this.membership, member, this.gate);
+      member.child.bind(this.membership, member, this.gate, this.observer);
       member.child.startConnecting();
     }
     if (next.size > 0) this.running = true;
     this.paused = false;
+    this.observer.membershipChanged(diff);
     if (diff.added.length + diff.removed.length + diff.restored.length > 0) {
       log.info(
         `${this.name}: ${this.membership.active.size} endpoint(s); added [${diff.added.join(', ')}], ` +
@@ -153,6 +173,7 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
   destroy(): void {
     this.membership.destroy();
     this.gate.destroy();
+    this.observer.detach();
   }
 
   getTypeName(): string {
@@ -211,6 +232,7 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
         peerLatencyMs: this.gate.peerLatency(),
         panic,
         budget: this.budget,
+        observer: this.observer,
       });
       this.helper.updateState(ConnectivityState.READY, picker, null);
     } else if (total === 0) {

@@ -3,9 +3,18 @@ import type { HealthGate } from '../health/gate.js';
 import type { Member } from '../membership/membership.js';
 import type { RetryBudget } from '../retry/budget.js';
 import { isLaterAttempt, lastOutcome, markTried, wasTried } from '../retry/tried.js';
-import { dropPick, type Endpoint, type PickArgs, type Picker, type PickResult, Status } from './adapter.js';
+import {
+  dropPick,
+  type Endpoint,
+  type PickArgs,
+  type Picker,
+  type PickResult,
+  PickResultType,
+  Status,
+} from './adapter.js';
 import type { EndpointChild } from './endpoint-child.js';
 import { takeCallTag, withRetryDeadline } from './interceptor.js';
+import type { ChannelObserver } from './observer.js';
 
 export type ThickMember = Member<Endpoint, EndpointChild>;
 
@@ -17,6 +26,7 @@ export interface PickContext {
   readonly peerLatencyMs: number | undefined;
   readonly panic: boolean;
   readonly budget: RetryBudget | null;
+  readonly observer: ChannelObserver;
 }
 
 /**
@@ -70,6 +80,8 @@ export abstract class ThickPicker implements Picker {
     if (!retry) budget?.deposit();
     else if (budget && !budget.tryWithdraw()) {
       // Past the budget the call ends with the error that made grpc-js retry it.
+      const counters = this.context.observer.counters;
+      if (counters) counters.retriesRefused += 1;
       const last = lastOutcome(info);
       return dropPick(
         last?.code ?? Status.UNAVAILABLE,
@@ -83,7 +95,10 @@ export abstract class ThickPicker implements Picker {
     if (index < 0) index = this.failOpen(info, retry);
     const member = candidates[index]!;
     markTried(info, member.key);
-    return this.track(index, member.child.pick(args));
+    const result = this.track(index, member.child.pick(args));
+    const counters = this.context.observer.counters;
+    if (retry && counters && result.pickResultType === PickResultType.COMPLETE) counters.retries += 1;
+    return result;
   }
 
   /**

@@ -24,6 +24,12 @@ interface EndpointHealth {
   warmingSince: number | null;
 }
 
+/** What the gate tells its policy, for metrics and events (the log lines are its own). */
+export type GateEvent =
+  | Extract<EjectionEvent, { kind: 'ejected' | 'probation' | 'restored' }>
+  | { readonly kind: 'health'; readonly key: string; readonly serving: boolean }
+  | { readonly kind: 'panic'; readonly on: boolean; readonly usable: number; readonly connected: number };
+
 /** What the picker of a thick policy is built from. */
 export interface PickSet<T> {
   readonly candidates: readonly T[];
@@ -48,6 +54,7 @@ export class HealthGate {
     private readonly logger: Logger,
     /** The pick set changed (an ejection, a restore, a health change). */
     private readonly onChange: () => void,
+    private readonly onEvent: (event: GateEvent) => void = () => {},
   ) {
     this.ejection = new EjectionTracker(settings.ejection, clock, random, (event) => this.onEjection(event));
   }
@@ -96,10 +103,17 @@ export class HealthGate {
     if (!e || e.health === health) return;
     const was = e.health;
     e.health = health;
-    if (health !== 'pending')
+    if (health !== 'pending') {
       this.logger.info(`${key} health check: ${health === 'serving' ? 'SERVING' : 'NOT_SERVING'}`);
+      this.onEvent({ kind: 'health', key, serving: health === 'serving' });
+    }
     if (health === 'serving' && was === 'not_serving') this.startWarming(key);
     this.onChange();
+  }
+
+  /** For metrics: whether `key` is ejected now, and what its health check says. */
+  status(key: string): { readonly ejected: boolean; readonly health: HealthStatus } {
+    return { ejected: this.ejection.isEjected(key), health: this.endpoints.get(key)?.health ?? 'pending' };
   }
 
   /** A new connection is up: what the old one was doing says nothing about it. */
@@ -134,6 +148,7 @@ export class HealthGate {
       } else {
         this.logger.info(`panic mode over: ${usable.length} of ${connected.length} endpoint(s) usable`);
       }
+      this.onEvent({ kind: 'panic', on: panic, usable: usable.length, connected: connected.length });
     }
     return { candidates: panic ? connected : usable, panic };
   }
@@ -203,6 +218,7 @@ export class HealthGate {
         this.startWarming(event.key);
         break;
     }
+    this.onEvent(event);
     this.onChange();
   }
 }
