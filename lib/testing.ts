@@ -73,3 +73,5 @@ export type {
   ScenarioTiming,
 } from './testing/scenarios/driver.js';
 export { DEFAULT_CLIENT_TIMING, dnsChangeBoundMs, minimumPreStopMs } from './testing/scenarios/driver.js';
+export type { LoadResultLine } from './testing/scenarios/result-line.js';
+export { formatLoadResult, LOAD_RESULT_PREFIX, parseLoadResult } from './testing/scenarios/result-line.js';
