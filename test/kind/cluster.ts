@@ -29,6 +29,18 @@ export class Kubectl {
   }
 }
 
+/** The Corefile with the kubernetes plugin's TTL set (added when the block has none: kubeadm's has). */
+export function withDnsTtl(corefile: string, seconds: number): string {
+  const block = /(\bkubernetes [^{\n]*\{)([^}]*)\}/;
+  return corefile.replace(block, (_, head: string, body: string) => {
+    const indent = /\n(\s*)\S/.exec(body)?.[1] ?? '   ';
+    const next = /\bttl\s+\d+/.test(body)
+      ? body.replace(/\bttl\s+\d+/, `ttl ${seconds}`)
+      : `${body.replace(/\s*$/, '')}\n${indent}ttl ${seconds}\n${indent.slice(0, -3) || ''}`;
+    return `${head}${next}}`;
+  });
+}
+
 interface ConfigMap {
   data?: Record<string, string>;
 }
@@ -90,8 +102,7 @@ export class KindCluster {
   private async setDnsTtl(): Promise<void> {
     const map = JSON.parse(await this.system(['get', 'configmap', 'coredns', '-o', 'json'])) as ConfigMap;
     const corefile = map.data?.Corefile ?? '';
-    const ttl = PRESTOP_SIZING_DEFAULTS.dnsTtlMs / 1000;
-    const patched = corefile.replace(/(kubernetes [^{]*\{[^}]*?\bttl )\d+/, `$1${ttl}`);
+    const patched = withDnsTtl(corefile, PRESTOP_SIZING_DEFAULTS.dnsTtlMs / 1000);
     if (patched === corefile) return;
     this.originalCorefile = corefile;
     await this.writeCorefile(patched);

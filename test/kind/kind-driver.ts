@@ -21,6 +21,11 @@ interface PodJson {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
+interface JobStatus {
+  succeeded?: number;
+  failed?: number;
+}
+
 const POLL_API_MS = 250;
 const WAIT_MS = 300_000;
 
@@ -69,10 +74,20 @@ export class KindDriver implements ScenarioDriver {
     return (await this.k.json<{ items: PodJson[] }>(['get', 'pods', '-l', 'app=echo'])).items;
   }
 
+  /** Polls `check` until true; a failing kubectl call counts as "not yet" (the API server may blip). */
   private async until(what: string, check: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`kind: timed out waiting until ${what}`);
+    let lastError: unknown;
+    for (;;) {
+      try {
+        if (await check()) return;
+      } catch (error) {
+        lastError = error;
+      }
+      if (Date.now() > end) {
+        const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+        throw new Error(`kind: timed out waiting until ${what}${cause}`);
+      }
       await sleep(POLL_API_MS);
     }
   }
@@ -95,15 +110,18 @@ export class KindDriver implements ScenarioDriver {
     });
     await this.k.apply(job);
     const logs = () => this.k.run(['logs', `job/${name}`]).catch(() => '');
+    let early: string | undefined;
     await this.until(`${name} started its load`, async () => {
       const text = await logs();
-      const early = parseLoadResult(text);
-      if (early) throw new Error(`${name} ended before its load started: ${early.error ?? text}`);
-      return text.includes('load started');
+      if (parseLoadResult(text)) early = text;
+      return early !== undefined || text.includes('load started');
     });
+    if (early !== undefined) throw new Error(`${name} ended before its load started:\n${early}`);
     const result = async (): Promise<LoadSummary> => {
-      await this.k.run(['wait', '--for=condition=complete', `job/${name}`, '--timeout=120s'], {
-        timeoutMs: 130_000,
+      // A Job that failed (its client could not start) never completes: wait for either outcome.
+      await this.until(`${name} ended`, async () => {
+        const status = (await this.k.json<{ status?: JobStatus }>(['get', `job/${name}`])).status;
+        return (status?.succeeded ?? 0) > 0 || (status?.failed ?? 0) > 0;
       });
       const text = await logs();
       const parsed = parseLoadResult(text);
@@ -158,10 +176,11 @@ export class KindDriver implements ScenarioDriver {
     return [...removed].map(([name, at]) => ({ name, at }));
   }
 
+  /** Until the pods are deleted (polled: `kubectl wait --for=delete` fails on one already gone in older kubectl). */
   private async gone(names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
-    await this.k.run(['wait', '--for=delete', ...names.map((n) => `pod/${n}`), '--timeout=120s'], {
-      timeoutMs: 130_000,
+    await this.until(`${names.join(', ')} are gone`, async () => {
+      const left = new Set((await this.pods()).map((p) => p.metadata.name));
+      return names.every((n) => !left.has(n));
     });
   }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PRESTOP_SIZING_DEFAULTS, RESOLVER_DEFAULTS } from '../../lib/config/defaults.js';
 import { minimumPreStopMs } from '../../lib/testing/scenarios/driver.js';
+import { withDnsTtl } from '../kind/cluster.js';
 import { dockerfileProblems } from '../kind/dockerfile.js';
 import {
   checkInvariants,
@@ -178,6 +179,30 @@ describe('kind manifests: the rules of docs/kubernetes.md', () => {
       }).join('\n'),
       /Job: TARGET dns:\/\/\/echo:50051 must be dns-poll:\/\/\/echo\./,
     );
+  });
+});
+
+describe('kind CoreDNS TTL', () => {
+  const kubeadm = [
+    '.:53 {',
+    '    errors',
+    '    kubernetes cluster.local in-addr.arpa ip6.arpa {',
+    '       pods insecure',
+    '       fallthrough in-addr.arpa ip6.arpa',
+    '       ttl 30',
+    '    }',
+    '    cache 30',
+    '}',
+  ].join('\n');
+
+  it("kubeadm's ttl 30 becomes the docs' TTL; the cache block is left alone", () => {
+    const patched = withDnsTtl(kubeadm, PRESTOP_SIZING_DEFAULTS.dnsTtlMs / 1000);
+    assert.equal(patched, kubeadm.replace('ttl 30', 'ttl 5'));
+  });
+
+  it('a kubernetes block without ttl gets one', () => {
+    const patched = withDnsTtl(kubeadm.replace('       ttl 30\n', ''), 5);
+    assert.match(patched, /fallthrough in-addr\.arpa ip6\.arpa\n {7}ttl 5\n {4}\}/);
   });
 });
 

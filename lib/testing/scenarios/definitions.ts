@@ -77,7 +77,7 @@ async function sideBySide(
   try {
     await run();
   } catch (error) {
-    await Promise.all(loads.map((l) => l.stop()));
+    await Promise.all(loads.map((l) => l.stop().catch(() => undefined)));
     throw error;
   }
   const [t, s] = await Promise.all([thick.stop(), stock?.stop()]);
@@ -153,7 +153,7 @@ export async function scaleDown(driver: ScenarioDriver, options: ScaleDownOption
     removed = await driver.scaleDown(options.replicas);
     await sleep(500);
   } catch (error) {
-    await load.stop();
+    await load.stop().catch(() => undefined);
     throw error;
   }
   const results = await load.stop();
@@ -237,7 +237,7 @@ export async function podDeletion(
     event = await driver.deletePod(victim);
     await sleep(dnsChangeBoundMs(driver.timing) + 2000);
   } catch (error) {
-    await load.stop();
+    await load.stop().catch(() => undefined);
     throw error;
   }
   const results = await load.stop();
@@ -264,7 +264,7 @@ export async function dnsRestart(
     restarted = Date.now();
     await sleep(dnsChangeBoundMs(driver.timing) + 1000);
   } catch (error) {
-    await load.stop();
+    await load.stop().catch(() => undefined);
     throw error;
   }
   const results = await load.stop();
