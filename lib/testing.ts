@@ -52,3 +52,26 @@ export { failureCode, LoadGenerator } from './testing/load.js';
 export type { PodExit } from './testing/pod/pod-process.js';
 export type { PodMode, PodStats, SigtermBehaviour } from './testing/pod/protocol.js';
 export { findProtosDir } from './testing/protos.js';
+export type { BedDriverOptions } from './testing/scenarios/bed-driver.js';
+export { BedDriver } from './testing/scenarios/bed-driver.js';
+export type {
+  LoadOnlyOptions,
+  RollingUpdateOptions as RollingUpdateScenarioOptions,
+  ScaleDownOptions,
+  ScaleUpOptions,
+  SteadyStateOptions,
+} from './testing/scenarios/definitions.js';
+/** The cluster scenarios (steps and assertions), to run on any ScenarioDriver. */
+export * as scenarios from './testing/scenarios/definitions.js';
+export type {
+  LoadSummary,
+  PodEvent,
+  PreStopSizing,
+  ScenarioDriver,
+  ScenarioLoad,
+  ScenarioLoadOptions,
+  ScenarioTiming,
+} from './testing/scenarios/driver.js';
+export { DEFAULT_CLIENT_TIMING, dnsChangeBoundMs, minimumPreStopMs } from './testing/scenarios/driver.js';
+export type { LoadResultLine } from './testing/scenarios/result-line.js';
+export { formatLoadResult, LOAD_RESULT_PREFIX, parseLoadResult } from './testing/scenarios/result-line.js';

@@ -1,5 +1,6 @@
 // The test command: compiles lib/ and test/ to build/ and runs every test file with `node --test`.
-// `node scripts/test.mjs unit` (or `integration`) runs one folder only.
+// `node scripts/test.mjs unit` (or `integration`) runs one folder only; `kind` runs the kind suite
+// (test/kind, `npm run test:kind`), which `npm test` leaves out: it needs Docker, kind and kubectl.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -194,6 +194,18 @@ export const SHUTDOWN_DEFAULTS = Object.freeze({
 });
 
 /**
+ * Sizing a pod's preStop sleep (docs/kubernetes.md): clients stop sending to a pod only after their
+ * next poll has seen it gone, and the DNS answer they get may be as old as its TTL.
+ * preStop ≥ poll interval × (1 + jitter) + DNS TTL + margin.
+ */
+export const PRESTOP_SIZING_DEFAULTS = Object.freeze({
+  /** The CoreDNS kubernetes plugin's default TTL (kubeadm, and so kind, configure 30 s: lower it). */
+  dnsTtlMs: 5_000,
+  /** Covers the endpoints controller and CoreDNS's watch catching up, and a call already on the wire. */
+  marginMs: 2_000,
+});
+
+/**
  * Server options recommended beside the SDK. max_connection_age makes every client, even one
  * without this SDK, reconnect (and re-resolve) now and then: minutes, not seconds (grpc-node#2625).
  */

@@ -12,6 +12,8 @@ import type { LocalClusterOptions } from '../../lib/testing/cluster/options.js';
 import { LocalCluster } from '../../lib/testing/cluster.js';
 import { type EchoClient, makeEchoClient } from '../../lib/testing/echo-client.js';
 import { LoadGenerator, type LoadResults } from '../../lib/testing/load.js';
+import { BedDriver } from '../../lib/testing/scenarios/bed-driver.js';
+import { describeLoad } from '../../lib/testing/scenarios/definitions.js';
 
 /** Poll interval used by the scenarios: short so the suite stays fast; the logic scales with it. */
 export const POLL_MS = 1000;
@@ -91,15 +93,20 @@ export const SHORT_DEADLINE_MS = 300;
 
 export { sleep, waitFor } from '../helpers/wait.js';
 
-/** A one-line summary for assertion messages. */
-export function summary(r: LoadResults): string {
-  const perPod = Object.entries(r.perPod)
-    .map(([pod, s]) => `${pod}:${s.calls}`)
-    .join(' ');
-  const failures = Object.entries(r.failuresByCode)
-    .map(([code, f]) => `${code}×${f.count} (${f.samples[0] ?? ''})`)
-    .join('; ');
-  return `total ${r.total}, failures ${r.failures} ${failures} | ${perPod}`;
+/** A one-line summary for assertion messages (the shared scenarios' own). */
+export const summary: (r: LoadResults) => string = describeLoad;
+
+/**
+ * The shared scenarios' driver for this bed: the SDK's client as thickClient() builds it, stock
+ * grpc-js beside it, deleted pods with a preStop of poll + TTL + 1 s.
+ */
+export function bedDriver(cluster: LocalCluster): BedDriver {
+  return new BedDriver(cluster, {
+    pollIntervalMs: POLL_MS,
+    pollJitter: JITTER,
+    thickClient: () => thickClient(cluster),
+    stockClient: () => stockClient(cluster),
+  });
 }
 
 /** Channel options selecting thick_round_robin with this config, in the raw form users can write. */
