@@ -26,3 +26,11 @@ export {
 export { thickInterceptor } from './grpc/interceptor.js';
 export { setLogger } from './grpc/log.js';
 export { REGISTERED, type RegisterOptions, register } from './grpc/register.js';
+export { type ThickEventMap, type ThickEventName, ThickEvents, thickEvents } from './metrics/events.js';
+export {
+  METRIC_PREFIX,
+  type MetricsRegistry,
+  registerThickMetrics,
+  type ThickMetric,
+  type ThickMetricsOptions,
+} from './metrics/prometheus.js';
