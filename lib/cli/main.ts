@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The `grpc-thick-client` command. Each subcommand lives in its own module and is loaded only when
+ * asked for, so `inspect` in a pod does not load the local cluster bed.
+ */
+import { CliError, type Command } from './command.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: {
+    summary:
+      'stock grpc-js and this SDK side by side on a local cluster bed (about a minute; --quick, --json)',
+    load: async () => (await import('./demo.js')).demo,
+  },
+  inspect: {
+    summary: 'resolve a target as the SDK does, connect to every endpoint and check it (inspect --help)',
+    load: async () => (await import('./inspect.js')).inspect,
+  },
+};
+
+function usage(): string {
+  const lines = ['usage: grpc-thick-client <command> [options]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`grpc-thick-client: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(args);
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`grpc-thick-client ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `grpc-thick-client: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}
