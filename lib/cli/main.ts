@@ -9,7 +9,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   demo: {
     summary:
       'stock grpc-js and this SDK side by side on a local cluster bed (about a minute; --quick, --json)',
-    load: async () => (await import('./demo.js')).demo,
+    load: async () => {
+      // Stock grpc-js asks the bed's DNS server (dns://server/name) only with this set before it loads.
+      process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER ??= 'true';
+      return (await import('./demo.js')).demo;
+    },
   },
   inspect: {
     summary: 'resolve a target as the SDK does, connect to every endpoint and check it (inspect --help)',
