@@ -55,6 +55,8 @@ interface Endpoint {
   trialAt: number | null;
   successes: number;
   failures: number;
+  /** False while its connection fails: then it is no serving capacity, and takes no slot under the cap. */
+  reachable: boolean;
 }
 
 /**
@@ -87,6 +89,7 @@ export class EjectionTracker {
       trialAt: null,
       successes: 0,
       failures: 0,
+      reachable: true,
     });
     this.interval ??= this.clock.setTimer(() => this.onInterval(), this.settings.intervalMs);
   }
@@ -162,6 +165,15 @@ export class EjectionTracker {
     if (n > 0 && e.consecutive >= n) this.eject(key, e, 'consecutive_failures', false);
   }
 
+  /**
+   * Whether the endpoint's connection works. An ejected endpoint that cannot connect (a crashed pod
+   * still in DNS) would otherwise hold a slot under the cap and keep a failing, connected one in use.
+   */
+  setReachable(key: string, reachable: boolean): void {
+    const e = this.endpoints.get(key);
+    if (e) e.reachable = reachable;
+  }
+
   /** How many endpoints may be out (ejected or on probation) at once. */
   maxEjected(): number {
     const n = this.endpoints.size;
@@ -172,7 +184,7 @@ export class EjectionTracker {
 
   private outCount(): number {
     let out = 0;
-    for (const e of this.endpoints.values()) if (e.state !== 'active') out++;
+    for (const e of this.endpoints.values()) if (e.state !== 'active' && e.reachable) out++;
     return out;
   }
 

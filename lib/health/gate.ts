@@ -119,10 +119,12 @@ export class HealthGate {
   /** A new connection is up: what the old one was doing says nothing about it. */
   connected(key: string): void {
     this.endpoints.get(key)?.stall?.reset();
+    this.ejection.setReachable(key, true);
   }
 
-  /** A connection attempt failed: counts as a failure toward ejection. */
+  /** A connection attempt failed: counts as a failure toward ejection, and the endpoint is unreachable. */
   connectionFailed(key: string): void {
+    this.ejection.setReachable(key, false);
     this.ejection.record(key, true);
   }
 

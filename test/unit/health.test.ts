@@ -62,6 +62,20 @@ describe('ejection: cap on ejected endpoints', () => {
     assert.deepEqual(events[1], { kind: 'ejection_skipped', key: 'b', reason: 'consecutive_failures' });
   });
 
+  it('an ejected endpoint that cannot connect takes no slot: a failing, connected one is still ejected', () => {
+    const { t, events, fail } = tracker();
+    t.setReachable('a', false); // a crashed pod still in DNS: its connection attempts fail
+    fail('a', 5);
+    fail('b', 5);
+    assert.equal(t.isPickable('a'), false);
+    assert.equal(t.isPickable('b'), false, 'b ejected too');
+    assert.ok(!events.some((e) => e.kind === 'ejection_skipped'));
+    // Once a connects again it counts: c cannot be ejected while a and b are out.
+    t.setReachable('a', true);
+    fail('c', 5);
+    assert.equal(t.isPickable('c'), true);
+  });
+
   it('allows 10 % of twenty, one of ten, and none of one', () => {
     const many = Array.from({ length: 20 }, (_, i) => String(i));
     assert.equal(tracker({}, many).t.maxEjected(), 2);
