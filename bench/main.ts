@@ -21,6 +21,8 @@ const FIGURES = ['pickCost', 'closedLoop', 'openLoop', 'slowPod', 'scale', 'chur
 type Figure = (typeof FIGURES)[number];
 const ROOT = join(__dirname, '..', '..');
 const DEFAULT_OUT = join(ROOT, 'bench', 'results', 'latest.json');
+/** Above this one-minute load per CPU, something else runs beside the bench: say so. */
+const BUSY_LOAD_PER_CPU = 0.5;
 
 function grpcJsVersion(): string {
   return (require('@grpc/grpc-js/package.json') as { version: string }).version;
@@ -43,6 +45,13 @@ async function main(): Promise<void> {
   register({ grpc });
   const startedAt = new Date();
   const load = loadavg();
+  const busy = load[0]! > cpus().length * BUSY_LOAD_PER_CPU;
+  if (busy) {
+    console.log(
+      `warning: load average ${load[0]!.toFixed(2)} on ${cpus().length} CPUs before the run: other work competes ` +
+        'with the bench, expect wide spreads (min–max) and ratios that move between runs',
+    );
+  }
   const figures: FigureResult[] = [];
   let mark = Date.now();
   const done = (figure: FigureResult) => {
@@ -94,6 +103,7 @@ async function main(): Promise<void> {
       cpuModel: cpus()[0]?.model,
       loadAverageBefore: load,
       loadAverageAfter: loadavg(),
+      busyMachine: busy,
       niceness: getPriority(),
       params,
     },
