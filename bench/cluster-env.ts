@@ -44,8 +44,17 @@ export class ClusterEnv {
         const channel = config.channel(scenario);
         callers.set(config.id, 'skip' in channel ? channel : new Caller(channel, p.callDeadlineMs));
       }
+      // A configuration that cannot get ready is skipped with the reason; the others still run.
       await Promise.all(
-        [...callers.values()].map((c) => (c instanceof Caller ? c.ready(READY_TIMEOUT_MS) : undefined)),
+        [...callers].map(async ([id, caller]) => {
+          if (!(caller instanceof Caller)) return;
+          try {
+            await caller.ready(READY_TIMEOUT_MS);
+          } catch (error) {
+            caller.close();
+            callers.set(id, { skip: (error as Error).message });
+          }
+        }),
       );
       return new ClusterEnv(cluster, proxy, scenario, callers);
     } catch (error) {

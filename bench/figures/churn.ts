@@ -44,7 +44,7 @@ export async function runChurn(p: BenchParams, hosts: HostScenario): Promise<Fig
       const windowMs = updates * pollIntervalMs;
       const { client, idleCpuUsPerMs } = await startScaleClient(windowMs);
       try {
-        await connectClient(client, channel, endpoints, pollTimeoutMs * 2);
+        await connectClient(client, channel, endpoints, p.scale.readyTimeoutMs);
         const before = await hosts.hosts.counts();
         await client.request({ type: 'cpu-mark' });
         const current = [...initial];
@@ -87,6 +87,9 @@ export async function runChurn(p: BenchParams, hosts: HostScenario): Promise<Fig
           cpuGrossMsPerUpdate: cpu.cpuUs / updates / US_PER_MS,
         });
         if (touched.length > 0) row.details = { touched };
+      } catch (error) {
+        // One failed measurement is reported in the row, not the end of the run.
+        row.failed(1, (error as Error).message);
       } finally {
         await client.kill();
         await hosts.quiesce();

@@ -54,6 +54,9 @@ export async function runScale(p: BenchParams, hosts: HostScenario): Promise<Fig
         }
         row.add(values);
         row.details = { subchannels: connected.subchannels, config: config.id };
+      } catch (error) {
+        // One failed measurement is reported in the row, not the end of the run.
+        row.failed(1, (error as Error).message);
       } finally {
         await client.kill();
         await hosts.quiesce();
