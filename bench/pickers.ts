@@ -1,7 +1,20 @@
 // The pure pickers of figure 3, one row per policy: how to make a picker over `n` ready endpoints
 // that returns the index of the endpoint chosen. Adding thick_p2c is one import from lib/picking
 // and one entry here.
+import { EndpointLoad, type LoadSettings, TypicalLatency } from '../lib/picking/load.js';
+import { powerOfTwoChoices } from '../lib/picking/p2c.js';
 import { RoundRobinCursor } from '../lib/picking/round-robin.js';
+
+/** thick_p2c's defaults (docs/configuration.md); latencies 1–7 ms so the costs differ. */
+const P2C_LOAD: LoadSettings = {
+  metric: 'peak_ewma',
+  defaultLatencyMs: 30,
+  decayMs: 10_000,
+  failurePenalty: 2,
+};
+const LATENCY_SPREAD_MS = 7;
+/** Clock step per pick (1 µs), so the estimates decay as they would under load. */
+const PICK_STEP_MS = 0.001;
 
 export interface PickerSpec {
   readonly policy: string;
@@ -17,6 +30,30 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
     create: (n: number) => {
       const cursor = new RoundRobinCursor(Math.random);
       return () => cursor.next(n);
+    },
+  },
+  {
+    policy: 'thick_p2c',
+    what: 'powerOfTwoChoices over peak-EWMA costs, then picked()/started() (lib/picking/p2c.ts, load.ts)',
+    create: (n: number) => {
+      const typical = new TypicalLatency(P2C_LOAD);
+      const loads = Array.from({ length: n }, (_, i) => {
+        const load = new EndpointLoad(P2C_LOAD, typical, 0);
+        load.picked(0);
+        load.started();
+        load.ended(1, 1 + (i % LATENCY_SPREAD_MS), true, false);
+        return load;
+      });
+      let now = 1;
+      const usable = () => true;
+      const cost = (i: number) => loads[i]!.cost(now);
+      return () => {
+        now += PICK_STEP_MS;
+        const i = powerOfTwoChoices(n, Math.random, usable, cost);
+        loads[i]!.picked(now);
+        loads[i]!.started();
+        return i;
+      };
     },
   },
 ]);
