@@ -1,5 +1,6 @@
 import type { Clock, RandomSource } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
+import { LOAD_TRACKING } from '../config/defaults.js';
 import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
 import { CANCELLED_CODE } from '../config/status-codes.js';
 import { EndpointLoad, TypicalLatency } from '../picking/load.js';
@@ -48,13 +49,21 @@ class ThickP2cPicker extends ThickPicker {
     loadOf: (key: string) => EndpointLoad,
     private readonly random: RandomSource,
     private readonly failureCodes: ReadonlySet<number>,
+    /** Latency estimates are noisy; calls in flight are exact. */
+    private readonly tolerance: number,
   ) {
     super(context);
     this.loads = context.candidates.map((m) => loadOf(m.key));
   }
 
   protected select(): number {
-    return powerOfTwoChoices(this.context.candidates.length, this.random, this.isUsable, this.costOf);
+    return powerOfTwoChoices(
+      this.context.candidates.length,
+      this.random,
+      this.isUsable,
+      this.costOf,
+      this.tolerance,
+    );
   }
 
   /** Counted from the pick (a burst of picks must see each other), measured from pick to end. */
@@ -110,7 +119,9 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
   }
 
   protected override makePicker(context: PickContext): Picker {
-    return new ThickP2cPicker(context, this.loadOf, this.random, this.settings.health.failureCodes);
+    const { load, health } = this.settings;
+    const tolerance = load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
+    return new ThickP2cPicker(context, this.loadOf, this.random, health.failureCodes, tolerance);
   }
 
   protected override endpointAdded(key: string): void {

@@ -67,6 +67,11 @@ export class EndpointLoad {
   private latencyMs = 0;
   private measured = false;
   private updatedAt: number;
+  /** The last successful samples (a ring) and a scratch copy for their median: no allocation. */
+  private readonly samples = new Float64Array(LOAD_TRACKING.sampleWindow);
+  private readonly scratch = new Float64Array(LOAD_TRACKING.sampleWindow);
+  private sampleCount = 0;
+  private sampleNext = 0;
 
   constructor(
     private settings: LoadSettings,
@@ -108,10 +113,16 @@ export class EndpointLoad {
   ended(now: number, latencyMs: number, sample: boolean, failed: boolean): void {
     if (this.inFlight > 0) this.inFlight -= 1;
     if (!sample || this.settings.metric !== 'peak_ewma') return;
-    const current = this.measured ? this.latencyMs : this.typical.ms;
-    const observed = failed ? Math.max(latencyMs, current * this.settings.failurePenalty) : latencyMs;
-    if (!failed) this.typical.observe(now, latencyMs);
-    this.observe(now, Math.min(observed, LOAD_TRACKING.maxLatencyMs));
+    if (failed) {
+      const current = this.measured ? this.latencyMs : this.typical.ms;
+      this.observe(
+        now,
+        Math.min(Math.max(latencyMs, current * this.settings.failurePenalty), LOAD_TRACKING.maxLatencyMs),
+      );
+      return;
+    }
+    this.typical.observe(now, latencyMs);
+    this.observe(now, Math.min(this.filtered(latencyMs), LOAD_TRACKING.maxLatencyMs));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -138,6 +149,27 @@ export class EndpointLoad {
     if (!this.measured) return undefined;
     this.decay(now);
     return this.latencyMs;
+  }
+
+  /** Adds a success to the window; returns the window's median (the lower middle of an even count). */
+  private filtered(latencyMs: number): number {
+    const size = this.samples.length;
+    this.samples[this.sampleNext] = latencyMs;
+    this.sampleNext = (this.sampleNext + 1) % size;
+    if (this.sampleCount < size) this.sampleCount += 1;
+    const n = this.sampleCount;
+    const a = this.scratch;
+    // Insertion sort of at most a handful of numbers.
+    for (let i = 0; i < n; i++) {
+      const v = this.samples[i]!;
+      let j = i - 1;
+      while (j >= 0 && a[j]! > v) {
+        a[j + 1] = a[j]!;
+        j--;
+      }
+      a[j + 1] = v;
+    }
+    return a[(n - 1) >> 1]!;
   }
 
   private observe(now: number, latencyMs: number): void {

@@ -85,6 +85,21 @@ describe('power of two choices', () => {
     }
   });
 
+  it('with a tolerance, costs close to each other are a tie (even split) and clearly different ones are not', () => {
+    const random = seededRandom(7);
+    const counts = [0, 0];
+    for (let i = 0; i < 10_000; i++)
+      counts[powerOfTwoChoices(2, random, always, (k) => (k === 0 ? 1 : 1.4), 1.5)]! += 1;
+    assert.ok(Math.abs(counts[0]! - counts[1]!) < 500, `a tie: ${counts}`);
+    for (let i = 0; i < 1000; i++) {
+      assert.equal(
+        powerOfTwoChoices(2, random, always, (k) => (k === 0 ? 1 : 2), 1.5),
+        0,
+        'twice the cost loses',
+      );
+    }
+  });
+
   it('finds the usable endpoints when most are not, and never returns an unusable one', () => {
     const random = seededRandom(5);
     const counts = new Map<number, number>();
@@ -135,17 +150,30 @@ describe('endpoint load (peak EWMA)', () => {
     assert.equal(l.estimate(0), undefined);
   });
 
-  it('takes a slower sample at once (peak), and moves towards faster ones with the decay time constant', () => {
+  it('jumps to a slower level at once (peak) once the recent answers agree, and moves towards faster ones with the decay time constant', () => {
     const l = load({ decayMs: 10_000 });
     call(l, 0, 10);
-    assert.equal(l.estimate(10), 10);
+    assert.equal(l.estimate(10), 10, 'the first answer is the estimate');
+    // A second answer at 100 ms: the median of the answers so far is still 10 (one late answer is noise) ...
     call(l, 10, 100);
-    assert.equal(l.estimate(110), 100, 'peak');
-    // A 10 ms sample 10 s after the last update: weight e^-1 on the old estimate (which itself
-    // decayed towards 0 over those 10 s when read; no read here).
-    call(l, 10_100, 10);
-    const w = Math.exp(-(10_110 - 110) / 10_000);
-    assert.ok(Math.abs(l.estimate(10_110)! - (100 * w + 10 * (1 - w))) < 1e-9);
+    assert.ok(l.estimate(110)! < 11, 'one late answer is noise');
+    // ... a third makes slow answers the majority: the estimate jumps at once (peak).
+    call(l, 110, 100);
+    assert.equal(l.estimate(210), 100, 'peak: most recent answers at 100 ms');
+    call(l, 210, 100);
+    call(l, 310, 100);
+    // Fast answers return: the median falls only when they are the majority; then the estimate moves
+    // towards it with weight 1 − e^(−Δt/decay), here Δt = 10 s.
+    for (const at of [10_000, 10_010, 10_020]) call(l, at, 10);
+    const before = l.estimate(10_020)!;
+    assert.ok(before < 100 && before > 10, `moving towards the faster answers: ${before}`);
+  });
+
+  it('a failure is never filtered: it counts at once', () => {
+    const l = load({ failurePenalty: 2 });
+    for (let i = 0; i < 5; i++) call(l, i * 10, 10);
+    call(l, 50, 1, true);
+    assert.equal(l.estimate(51), 20);
   });
 
   it('decays towards 0 while idle, so a pod that was slow is tried again', () => {
