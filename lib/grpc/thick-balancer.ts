@@ -47,6 +47,10 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
   private running = false;
   /** Metrics and events of this channel. */
   protected readonly observer: ChannelObserver;
+  /** A picker with READY endpoints is out: more capacity can wait a turn of the event loop. */
+  private publishedReady = false;
+  /** Endpoints that became READY, folded into one picker rebuild (a connect storm is O(n), not O(n²)). */
+  private deferredUpdate: NodeJS.Immediate | null = null;
 
   protected abstract readonly name: string;
   protected abstract isOwnConfig(config: TypedLoadBalancingConfig): config is ThickConfig<S>;
@@ -171,6 +175,8 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
   }
 
   destroy(): void {
+    if (this.deferredUpdate) clearImmediate(this.deferredUpdate);
+    this.deferredUpdate = null;
     this.membership.destroy();
     this.gate.destroy();
     this.observer.detach();
@@ -203,13 +209,27 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
     if (previous === ConnectivityState.READY && state !== ConnectivityState.READY) {
       this.helper.requestReresolution();
     }
-    this.updateAggregate();
-    // Round robin keeps every endpoint connected, so a pick never waits for a handshake.
+    if (state === ConnectivityState.READY && this.publishedReady) this.deferUpdate();
+    else this.updateAggregate();
+    // Every endpoint is kept connected, so a pick never waits for a handshake.
     if (state === ConnectivityState.IDLE) child.exitIdle();
+  }
+
+  private deferUpdate(): void {
+    if (this.deferredUpdate) return;
+    this.deferredUpdate = setImmediate(() => {
+      this.deferredUpdate = null;
+      this.updateAggregate();
+    });
+    this.deferredUpdate.unref();
   }
 
   private updateAggregate(): void {
     if (this.paused) return;
+    if (this.deferredUpdate) {
+      clearImmediate(this.deferredUpdate);
+      this.deferredUpdate = null;
+    }
     const ready: ThickMember[] = [];
     let connecting = 0;
     for (const member of this.membership.active.values()) {
@@ -235,17 +255,21 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
         observer: this.observer,
       });
       this.helper.updateState(ConnectivityState.READY, picker, null);
+      this.publishedReady = true;
     } else if (total === 0) {
       if (this.emptyMessage === null) return; // nothing resolved yet: stay as we are
+      this.publishedReady = false;
       this.helper.updateState(
         ConnectivityState.TRANSIENT_FAILURE,
         unavailablePicker(this.emptyMessage),
         this.emptyMessage,
       );
     } else if (connecting > 0) {
+      this.publishedReady = false;
       this.helper.updateState(ConnectivityState.CONNECTING, queuePicker(this), null);
     } else {
       const message = `${this.name}: none of ${total} endpoint(s) is reachable; last error: ${this.lastError ?? 'unknown'}`;
+      this.publishedReady = false;
       this.helper.updateState(ConnectivityState.TRANSIENT_FAILURE, unavailablePicker(message), message);
     }
   }
