@@ -26,6 +26,28 @@ export interface ThickConfig<S extends ThickSettings> extends TypedLoadBalancing
 }
 
 /**
+ * What the config classes of the thick policies share: the settings parsed once, and the JSON as
+ * given (grpc-js compares configs by it). A policy adds its name and `static createFromJson`.
+ */
+export abstract class ThickPolicyConfig<S extends ThickSettings> implements ThickConfig<S> {
+  constructor(
+    readonly settings: S,
+    private readonly json: object,
+  ) {}
+
+  abstract getLoadBalancerName(): string;
+
+  toJsonObject(): object {
+    return { [this.getLoadBalancerName()]: this.json };
+  }
+}
+
+/** A config's JSON as given, copied so that later changes by the caller do not reach it. */
+export function ownJson(json: unknown): object {
+  return structuredClone(json ?? {}) as object;
+}
+
+/**
  * What every thick policy is: one LeafLoadBalancer (connection) per endpoint, kept across updates
  * (a diff, not a rebuild), every endpoint kept connected, removed endpoints drained, re-resolution
  * asked for whenever an endpoint leaves READY, and the health gate and retry budget in front of

@@ -12,25 +12,16 @@ import {
   PickResultType,
   type TypedLoadBalancingConfig,
 } from './adapter.js';
-import { ThickBalancer, type ThickConfig } from './thick-balancer.js';
+import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
 import { type PickContext, ThickPicker } from './thick-picker.js';
 
-export class ThickP2cConfig implements ThickConfig<P2cSettings> {
-  constructor(
-    readonly settings: P2cSettings = DEFAULT_P2C_SETTINGS,
-    private readonly json: object = {},
-  ) {}
-
+export class ThickP2cConfig extends ThickPolicyConfig<P2cSettings> {
   getLoadBalancerName(): string {
     return THICK_P2C;
   }
 
-  toJsonObject(): object {
-    return { [THICK_P2C]: this.json };
-  }
-
   static createFromJson(json: unknown): ThickP2cConfig {
-    return new ThickP2cConfig(parseP2cConfig(json), structuredClone(json ?? {}) as object);
+    return new ThickP2cConfig(parseP2cConfig(json), ownJson(json));
   }
 }
 

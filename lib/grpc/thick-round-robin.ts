@@ -7,25 +7,16 @@ import {
 } from '../config/policy.js';
 import { RoundRobinCursor } from '../picking/round-robin.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
-import { ThickBalancer, type ThickConfig } from './thick-balancer.js';
+import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
 import { type PickContext, ThickPicker } from './thick-picker.js';
 
-export class ThickRoundRobinConfig implements ThickConfig<RoundRobinSettings> {
-  constructor(
-    readonly settings: RoundRobinSettings = DEFAULT_ROUND_ROBIN_SETTINGS,
-    private readonly json: object = {},
-  ) {}
-
+export class ThickRoundRobinConfig extends ThickPolicyConfig<RoundRobinSettings> {
   getLoadBalancerName(): string {
     return THICK_ROUND_ROBIN;
   }
 
-  toJsonObject(): object {
-    return { [THICK_ROUND_ROBIN]: this.json };
-  }
-
   static createFromJson(json: unknown): ThickRoundRobinConfig {
-    return new ThickRoundRobinConfig(parseRoundRobinConfig(json), structuredClone(json ?? {}) as object);
+    return new ThickRoundRobinConfig(parseRoundRobinConfig(json), ownJson(json));
   }
 }
 

@@ -10,6 +10,18 @@ import {
   type ScenarioLoadOptions,
 } from './driver.js';
 
+/**
+ * The load of each scenario unless told otherwise: the issues' figures (3000 calls at 600/s spread
+ * within max/min ≤ 1.1; 100 calls/s through changes), with deadlines far above a healthy call.
+ */
+export const SCENARIO_DEFAULTS = Object.freeze({
+  steadyRatePerSecond: 600,
+  steadyCalls: 3000,
+  steadyMaxRatio: 1.1,
+  ratePerSecond: 100,
+  deadlineMs: 2000,
+});
+
 /** One line for assertion messages: totals, failures by code with a sample, calls per pod. */
 export function describeLoad(r: LoadSummary): string {
   const perPod = Object.entries(r.perPod)
@@ -33,16 +45,16 @@ export interface SteadyStateOptions {
 /** Steady state: every pod gets an even share, no call fails. */
 export async function steadyState(driver: ScenarioDriver, options: SteadyStateOptions): Promise<LoadSummary> {
   const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? 600,
-    deadlineMs: options.deadlineMs ?? 2000,
-    maxCalls: options.calls ?? 3000,
+    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.steadyRatePerSecond,
+    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
+    maxCalls: options.calls ?? SCENARIO_DEFAULTS.steadyCalls,
     settleMs: 300, // every pod connected
   });
   const results = await load.done;
   assert.equal(results.failures, 0, describeLoad(results));
   const counts = (await driver.readyPods()).map((p) => results.perPod[p]?.calls ?? 0);
   assert.equal(counts.length, options.replicas);
-  const ratio = options.maxRatio ?? 1.1;
+  const ratio = options.maxRatio ?? SCENARIO_DEFAULTS.steadyMaxRatio;
   assert.ok(
     Math.min(...counts) > 0 && Math.max(...counts) / Math.min(...counts) <= ratio,
     `max/min should be ≤ ${ratio}: ${describeLoad(results)}`,
@@ -144,8 +156,8 @@ export interface ScaleDownOptions {
  */
 export async function scaleDown(driver: ScenarioDriver, options: ScaleDownOptions): Promise<LoadSummary> {
   const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? 100,
-    deadlineMs: options.deadlineMs ?? 2000,
+    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
+    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
   });
   let removed: { name: string; at: number }[];
   try {
@@ -226,8 +238,8 @@ export async function podDeletion(
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
   const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? 100,
-    deadlineMs: options.deadlineMs ?? 2000,
+    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
+    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
   });
   let event: Awaited<ReturnType<ScenarioDriver['deletePod']>>;
   try {
@@ -254,8 +266,8 @@ export async function dnsRestart(
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
   const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? 100,
-    deadlineMs: options.deadlineMs ?? 2000,
+    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
+    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
   });
   let restarted: number;
   try {
