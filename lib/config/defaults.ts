@@ -77,13 +77,6 @@ export const LOAD_TRACKING = Object.freeze({
   /** An estimate never grows past this (a pod failing for minutes), so it decays back in bounded time. */
   maxLatencyMs: 60_000,
   /**
-   * Successful calls feed the estimate through the median of an endpoint's last few: one late
-   * answer (a GC pause in this process or the pod) is noise, three in five are a slower pod. Raw
-   * peaks made equal pods look unequal for the whole decay time and herded calls onto whichever
-   * looked fastest. Failures skip the filter: they are never noise.
-   */
-  sampleWindow: 5,
-  /**
    * Costs within this ratio count as equal, and the first of the two random choices wins: latency
    * estimates of equal pods differ by noise, and a strict comparison at low concurrency would send
    * most calls to whichever looks a little faster. A pod twice as costly (one more call in flight at

@@ -16,6 +16,14 @@ export interface LoadSettings {
 const UNMEASURED_PENALTY = 2 ** 40;
 
 /**
+ * A peak fades forty times faster than the average moves: one burst of slow answers (a GC pause)
+ * steers calls away for a fraction of a second, a pod that stays slow keeps a high average. With a single
+ * peak-EWMA (tower, Finagle) every burst held for the whole decay time, and equal pods looked
+ * unequal most of the time.
+ */
+const PEAK_DECAY_DIVISOR = 40;
+
+/**
  * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
  * latency. An endpoint that has not answered yet is assumed to be this fast, so a new pod gets its
  * first call at once instead of waiting for the peers' estimates to grow past a fixed guess (with
@@ -64,21 +72,23 @@ export class EndpointLoad {
   private readonly unstarted = new Float64Array(LOAD_TRACKING.unstartedCapacity);
   private head = 0;
   private size = 0;
-  private latencyMs = 0;
+  /** The average of the answers (EWMA with the decay time constant), as of `sampledAt`. */
+  private averageMs = 0;
+  private sampledAt: number;
+  /** The slowest recent answer, fading with the peak time constant, as of `peakAt`. */
+  private peakMs = 0;
+  private peakAt: number;
   private measured = false;
-  private updatedAt: number;
-  /** The last successful samples (a ring) and a scratch copy for their median: no allocation. */
-  private readonly samples = new Float64Array(LOAD_TRACKING.sampleWindow);
-  private readonly scratch = new Float64Array(LOAD_TRACKING.sampleWindow);
-  private sampleCount = 0;
-  private sampleNext = 0;
+  /** Answers averaged so far (for the running-mean start of the average). */
+  private answers = 0;
 
   constructor(
     private settings: LoadSettings,
     private readonly typical: TypicalLatency,
     now: number,
   ) {
-    this.updatedAt = now;
+    this.sampledAt = now;
+    this.peakAt = now;
   }
 
   update(settings: LoadSettings): void {
@@ -114,15 +124,18 @@ export class EndpointLoad {
     if (this.inFlight > 0) this.inFlight -= 1;
     if (!sample || this.settings.metric !== 'peak_ewma') return;
     if (failed) {
-      const current = this.measured ? this.latencyMs : this.typical.ms;
-      this.observe(
-        now,
-        Math.min(Math.max(latencyMs, current * this.settings.failurePenalty), LOAD_TRACKING.maxLatencyMs),
+      // Never noise: a failure raises the average itself, for the whole decay time.
+      const current = this.measured ? this.level(now) : this.typical.ms;
+      const penalised = Math.min(
+        Math.max(latencyMs, current * this.settings.failurePenalty),
+        LOAD_TRACKING.maxLatencyMs,
       );
+      this.observe(now, penalised);
+      this.averageMs = Math.max(this.averageMs, penalised);
       return;
     }
     this.typical.observe(now, latencyMs);
-    this.observe(now, Math.min(this.filtered(latencyMs), LOAD_TRACKING.maxLatencyMs));
+    this.observe(now, Math.min(latencyMs, LOAD_TRACKING.maxLatencyMs));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -140,53 +153,41 @@ export class EndpointLoad {
     const pending = this.pending(now);
     if (this.settings.metric === 'least_request') return pending;
     if (!this.measured) return pending === 0 ? this.typical.ms : UNMEASURED_PENALTY + pending;
-    this.decay(now);
-    return this.latencyMs * (pending + 1);
+    return this.level(now) * (pending + 1);
   }
 
   /** The latency estimate in ms (undefined before the first answer); for tests and metrics. */
   estimate(now: number): number | undefined {
-    if (!this.measured) return undefined;
-    this.decay(now);
-    return this.latencyMs;
+    return this.measured ? this.level(now) : undefined;
   }
 
-  /** Adds a success to the window; returns the window's median (the lower middle of an even count). */
-  private filtered(latencyMs: number): number {
-    const size = this.samples.length;
-    this.samples[this.sampleNext] = latencyMs;
-    this.sampleNext = (this.sampleNext + 1) % size;
-    if (this.sampleCount < size) this.sampleCount += 1;
-    const n = this.sampleCount;
-    const a = this.scratch;
-    // Insertion sort of at most a handful of numbers.
-    for (let i = 0; i < n; i++) {
-      const v = this.samples[i]!;
-      let j = i - 1;
-      while (j >= 0 && a[j]! > v) {
-        a[j + 1] = a[j]!;
-        j--;
-      }
-      a[j + 1] = v;
-    }
-    return a[(n - 1) >> 1]!;
+  /**
+   * The estimate now: the recent peak or the average, whichever is higher, both fading towards 0
+   * while no answer comes (so an endpoint that was slow is tried again, as tower's PeakEwma does).
+   */
+  private level(now: number): number {
+    const { decayMs } = this.settings;
+    const average = this.averageMs * Math.exp(-Math.max(0, now - this.sampledAt) / decayMs);
+    const peak = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
+    return Math.max(average, peak);
   }
 
   private observe(now: number, latencyMs: number): void {
-    if (!this.measured || latencyMs > this.latencyMs) {
-      this.latencyMs = latencyMs; // peak: a slower sample replaces the estimate at once
+    const { decayMs } = this.settings;
+    this.answers += 1;
+    if (!this.measured) {
+      this.averageMs = latencyMs;
       this.measured = true;
     } else {
-      const w = Math.exp(-(now - this.updatedAt) / this.settings.decayMs);
-      this.latencyMs = this.latencyMs * w + latencyMs * (1 - w);
+      // At least the running mean: the first answers (a cold connection, JIT) would otherwise weigh
+      // on the average for a whole decay time.
+      const weight = Math.max(1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs), 1 / this.answers);
+      this.averageMs += (latencyMs - this.averageMs) * weight;
     }
-    this.updatedAt = now;
-  }
-
-  /** Decays the estimate towards 0 for the time since it was last updated (tower's PeakEwma). */
-  private decay(now: number): void {
-    if (now <= this.updatedAt) return;
-    this.latencyMs *= Math.exp(-(now - this.updatedAt) / this.settings.decayMs);
-    this.updatedAt = now;
+    this.sampledAt = now;
+    // Peak: a slower answer raises the estimate at once.
+    const peakNow = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
+    this.peakMs = Math.max(latencyMs, peakNow);
+    this.peakAt = now;
   }
 }

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 
 export const LOAD_DEFAULTS = Object.freeze({
-  tickMs: 5,
+  tickMs: 1,
   maxInFlight: 1000,
   samplesPerCode: 3,
   /** stop() waits this long past the deadline for calls whose function ignores it. */
