@@ -174,15 +174,20 @@ describe('endpoint load (peak EWMA)', () => {
 
   it('a burst of slow answers fades within seconds; a pod that stays slow keeps a high estimate', () => {
     const burst = load({ decayMs: 10_000 });
+    const STEP = 10;
     let t = 0;
-    for (let i = 0; i < 10; i++) call(burst, (t += 10), 2);
-    for (let i = 0; i < 3; i++) call(burst, (t += 10), 100); // a GC pause: three late answers
+    const answer = (l: EndpointLoad, ms: number) => {
+      t += STEP;
+      call(l, t, ms);
+    };
+    for (let i = 0; i < 10; i++) answer(burst, 2);
+    for (let i = 0; i < 3; i++) answer(burst, 100); // a GC pause: three late answers
     assert.ok(burst.estimate(t)! >= 99, 'the peak counts at once');
-    for (let i = 0; i < 300; i++) call(burst, (t += 10), 2); // 3 s of fast answers
+    for (let i = 0; i < 300; i++) answer(burst, 2); // 3 s of fast answers
     assert.ok(burst.estimate(t)! < 10, `faded: ${burst.estimate(t)}`);
     const slow = load({ decayMs: 10_000 });
     t = 0;
-    for (let i = 0; i < 300; i++) call(slow, (t += 10), 100);
+    for (let i = 0; i < 300; i++) answer(slow, 100);
     near(slow.estimate(t), 100);
     assert.ok(slow.estimate(t + 3000)! > 70, 'idle for 3 s, still known to be slow');
   });
