@@ -2,6 +2,7 @@
 export type { Logger } from './common/logger.js';
 export {
   type AddressFamily,
+  type LoadMetric,
   OPTION_PREFIX,
   P2C_DEFAULTS,
   RESOLVER_DEFAULTS,
@@ -10,7 +11,7 @@ export {
 export { ThickConfigError, ThickTargetError } from './config/errors.js';
 export { THICK_P2C, THICK_POLICIES, THICK_ROUND_ROBIN, type ThickPolicyName } from './config/policy.js';
 export { RESOLVER_OPTION_NAMES } from './discovery/options.js';
-export { type DnsPollTarget, parseTargetString, SCHEME } from './discovery/target.js';
+export { type DnsPollTarget, type HostAndPort, parseTargetString, SCHEME } from './discovery/target.js';
 export { SUPPORTED_GRPC_JS, ThickSetupError } from './grpc/adapter.js';
 export {
   type DnsPollOptions,

@@ -16,6 +16,7 @@ export type {
   ScaleOptions,
 } from './testing/cluster/options.js';
 export type { AddPodOptions, LocalPod, PodState } from './testing/cluster/pod.js';
+export type { ServiceNames } from './testing/cluster/records.js';
 export { dashedTarget, serviceRecords, srvWeight } from './testing/cluster/records.js';
 export type { PodRef } from './testing/cluster.js';
 export { LOCAL_CLUSTER_DEFAULTS, LocalCluster } from './testing/cluster.js';

@@ -21,6 +21,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   },
 };
 
+/** The subcommands, for checks of the docs' command lines. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
 function usage(): string {
   const lines = ['usage: grpc-thick-client <command> [options]', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { DEFAULT_DNS_PORT, DEFAULT_TARGET_PORT } from '../config/defaults.js';
-import { ThickTargetError } from '../config/errors.js';
+import { ThickConfigError, ThickTargetError } from '../config/errors.js';
 
 /** The part of a parsed URI the resolver needs; grpc-js's GrpcUri has this shape. */
 export interface TargetUri {
@@ -70,6 +70,16 @@ export function parseTarget(uri: TargetUri, original = renderUri(uri)): DnsPollT
   const name = absolute ? host.slice(0, -1) : host;
   checkDnsName(name, fail);
   return Object.freeze({ name, absolute, port, defaultPort, ...withServer(dnsServer) });
+}
+
+/**
+ * A DNS server written as in a target's authority ("10.96.0.10", "10.96.0.10:53", "[fd00::10]:53"),
+ * for tools that take it apart from a target (the CLI's --dns-server).
+ */
+export function parseDnsServerAddress(text: string): HostAndPort {
+  return parseDnsServer(text, (why) => {
+    throw new ThickConfigError(text, `invalid DNS server "${text}": ${why}`);
+  });
 }
 
 function withServer(dnsServer: HostAndPort | undefined): { dnsServer?: HostAndPort } {

@@ -1,0 +1,195 @@
+// The DNS half of `inspect`: the resolver's own pieces (target parsing, resolv.conf and the search
+// list, the c-ares querier, the search-list walk), wired as the resolver wires them, so the answer
+// shown is the one a client with the same options gets.
+import { type AddressFamily, RESOLVER_DEFAULTS } from '../../config/defaults.js';
+import type { Family, QueryResult } from '../../discovery/answer.js';
+import { NodeDnsQuerier } from '../../discovery/dns-client.js';
+import { type DnsQuerier, lookupEndpoints } from '../../discovery/lookup.js';
+import { candidateNames, readResolvConf } from '../../discovery/resolv-conf.js';
+import { type DnsPollTarget, formatHostPort, type HostAndPort } from '../../discovery/target.js';
+import { CliError } from '../command.js';
+
+export interface DnsSettings {
+  readonly addressFamily: AddressFamily;
+  readonly dnsTimeoutMs: number;
+  readonly dnsTries: number;
+  readonly resolvConfPath: string;
+  /** --dns-server: replaces the target's authority and resolv.conf's nameservers. */
+  readonly dnsServer?: HostAndPort;
+}
+
+/** Where the DNS server asked came from. */
+export type ServerSource = 'flag' | 'target' | 'resolv.conf' | 'system';
+
+export interface QueryLog {
+  readonly name: string;
+  readonly family: Family;
+  /** "ok", or the resolver's error code (ENOTFOUND is NXDOMAIN, ENODATA is NODATA). */
+  readonly result: string;
+  readonly records: number;
+}
+
+export interface ResolvedEndpoint {
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** The record's TTL in seconds; null for an IP literal (no DNS). */
+  readonly ttlSeconds: number | null;
+}
+
+export interface DnsReport {
+  readonly server: string;
+  readonly serverSource: ServerSource;
+  readonly addressFamily: AddressFamily;
+  /** The names tried, in order (the search list applied as resolver(5) does). */
+  readonly candidates: readonly string[];
+  /** The name that answered; null for an IP literal. */
+  readonly matched: string | null;
+  readonly queries: readonly QueryLog[];
+  /** Records dropped because they cannot be an endpoint. */
+  readonly ignored: readonly string[];
+}
+
+export interface Resolution {
+  readonly dns: DnsReport | null;
+  readonly endpoints: readonly ResolvedEndpoint[];
+}
+
+/** Keeps every answer, for the report: lookupEndpoints() keeps only the smallest TTL. */
+class RecordingQuerier implements DnsQuerier {
+  readonly answers: { name: string; family: Family; result: QueryResult }[] = [];
+
+  constructor(private readonly inner: DnsQuerier) {}
+
+  async query(name: string, family: Family): Promise<QueryResult> {
+    const result = await this.inner.query(name, family);
+    this.answers.push({ name, family, result });
+    return result;
+  }
+
+  cancel(): void {
+    this.inner.cancel();
+  }
+}
+
+/** The servers to ask, as the resolver picks them (lib/grpc/resolver.ts), with --dns-server first. */
+function chooseServers(
+  target: DnsPollTarget,
+  settings: DnsSettings,
+  nameservers: readonly string[],
+  ownConf: boolean,
+): { servers: string[]; source: ServerSource } {
+  if (settings.dnsServer) return { servers: [formatHostPort(settings.dnsServer)], source: 'flag' };
+  if (target.dnsServer) return { servers: [formatHostPort(target.dnsServer)], source: 'target' };
+  // c-ares already reads the system resolv.conf; another file's nameservers must be set explicitly.
+  if (ownConf && nameservers.length > 0) return { servers: [...nameservers], source: 'resolv.conf' };
+  return { servers: [], source: 'system' };
+}
+
+export async function resolveTarget(target: DnsPollTarget, settings: DnsSettings): Promise<Resolution> {
+  if (target.literal) {
+    const { host, port } = target.literal;
+    return {
+      dns: null,
+      endpoints: [{ address: formatHostPort(target.literal), host, port, ttlSeconds: null }],
+    };
+  }
+  const ownConf = settings.resolvConfPath !== RESOLVER_DEFAULTS.resolvConfPath;
+  const conf = readResolvConf(settings.resolvConfPath, ownConf);
+  const { servers, source } = chooseServers(target, settings, conf.nameservers, ownConf);
+  const querier = new RecordingQuerier(new NodeDnsQuerier(servers, settings.dnsTimeoutMs, settings.dnsTries));
+  const server = servers.length > 0 ? servers.join(', ') : querierServers(settings);
+  const candidates = candidateNames(target.name, target.absolute, conf);
+  const outcome = await lookupEndpoints(querier, candidates, target.port, settings.addressFamily);
+  const queries = querier.answers.map(({ name, family, result }) => ({
+    name,
+    family,
+    result: result.ok ? 'ok' : result.code,
+    records: result.ok ? result.records.length : 0,
+  }));
+  const dns = (matched: string | null, ignored: readonly string[] = []): DnsReport => ({
+    server,
+    serverSource: source,
+    addressFamily: settings.addressFamily,
+    candidates,
+    matched,
+    queries,
+    ignored,
+  });
+  switch (outcome.kind) {
+    case 'endpoints': {
+      const ttls = new Map<string, number>();
+      for (const a of querier.answers) {
+        if (a.name !== outcome.name || !a.result.ok) continue;
+        for (const r of a.result.records) ttls.set(r.address, Math.min(r.ttl, ttls.get(r.address) ?? r.ttl));
+      }
+      const endpoints = outcome.endpoints.map((e) => ({
+        address: formatHostPort(e),
+        host: e.host,
+        port: e.port,
+        ttlSeconds: ttls.get(e.host) ?? outcome.ttlSeconds,
+      }));
+      return { dns: dns(outcome.name, outcome.ignored), endpoints };
+    }
+    case 'empty':
+      throw new DnsError(emptyMessage(target, candidates, queries, server), dns(null));
+    case 'failure':
+      throw new DnsError(
+        failureMessage(outcome.name, outcome.code, outcome.message, server, settings),
+        dns(null),
+      );
+  }
+}
+
+/** The system's servers as c-ares reads them, for the report. */
+function querierServers(settings: DnsSettings): string {
+  const servers = new NodeDnsQuerier([], settings.dnsTimeoutMs, settings.dnsTries).servers();
+  return servers.length > 0 ? servers.join(', ') : 'none configured';
+}
+
+/** A DNS lookup found nothing usable: exit status 2, and the report so far for --json. */
+export class DnsError extends CliError {
+  constructor(
+    message: string,
+    readonly dns: DnsReport,
+  ) {
+    super(message, 2);
+  }
+}
+
+function emptyMessage(
+  target: DnsPollTarget,
+  candidates: readonly string[],
+  queries: readonly QueryLog[],
+  server: string,
+): string {
+  const tried = candidates.length > 1 ? `; tried ${candidates.join(', ')}` : '';
+  const nxdomain = queries.every((q) => q.result === 'ENOTFOUND');
+  return nxdomain
+    ? `no endpoints: ${target.name} does not exist (NXDOMAIN from ${server}${tried})`
+    : `no endpoints: ${target.name} has no address records (NODATA from ${server}${tried})`;
+}
+
+function failureMessage(
+  name: string,
+  code: string,
+  message: string,
+  server: string,
+  settings: DnsSettings,
+): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `DNS server ${server} is unreachable: connection refused (ECONNREFUSED) while looking up ${name}`;
+    case 'ETIMEOUT':
+      return (
+        `DNS server ${server} is unreachable: no answer for ${name} within ` +
+        `${settings.dnsTimeoutMs} ms × ${settings.dnsTries} tries (ETIMEOUT)`
+      );
+    case 'ESERVFAIL':
+      return `DNS server ${server} answered SERVFAIL for ${name}`;
+    case 'EREFUSED':
+      return `DNS server ${server} refused the query for ${name} (REFUSED)`;
+    default:
+      return `DNS lookup of ${name} at ${server} failed: ${code} (${message})`;
+  }
+}
