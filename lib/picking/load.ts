@@ -16,12 +16,24 @@ export interface LoadSettings {
 const UNMEASURED_PENALTY = 2 ** 40;
 
 /**
- * A peak fades forty times faster than the average moves: one burst of slow answers (a GC pause)
- * steers calls away for a fraction of a second, a pod that stays slow keeps a high average. With a single
- * peak-EWMA (tower, Finagle) every burst held for the whole decay time, and equal pods looked
- * unequal most of the time.
+ * A peak fades a hundred times faster than the average moves: a pause steers calls away for a
+ * moment, a pod that stays slow keeps a high average. With a single peak-EWMA (tower, Finagle)
+ * every late answer held for the whole decay time, and equal pods looked unequal most of the time.
  */
-const PEAK_DECAY_DIVISOR = 40;
+const PEAK_DECAY_DIVISOR = 100;
+
+/**
+ * While an endpoint gets no answers its average fades ten times faster than answers move it: an
+ * endpoint that looked slow (a cold start, a pause now over) gets a call again within seconds
+ * instead of a whole decay time; one that is still slow answers slowly and is avoided again.
+ */
+const IDLE_DECAY_DIVISOR = 10;
+
+/** How much slower than the average an answer must be to count as a peak. */
+const PEAK_FACTOR = 4;
+
+/** Answers of a new endpoint that count in its peak but not in its average (see observe()). */
+const WARM_UP_ANSWERS = 5;
 
 /**
  * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
@@ -61,9 +73,9 @@ export class TypicalLatency {
 
 /**
  * One endpoint's load: calls in flight counted from the pick (a burst of picks sees the ones before
- * it), and for peak_ewma a latency estimate that jumps up to a slower sample at once and decays
- * towards faster ones (and towards 0 while idle, so an endpoint that was slow is tried again).
- * O(1) per operation and allocation-free.
+ * it), and for peak_ewma a latency estimate: the highest of the average of the answers, a recent
+ * peak (an answer far above the average) and the cost a failure set, each fading towards 0 while
+ * no answer comes (so an endpoint that was slow is tried again). O(1) per operation, no allocation.
  */
 export class EndpointLoad {
   /** Calls started and not ended. */
@@ -78,6 +90,9 @@ export class EndpointLoad {
   /** The slowest recent answer, fading with the peak time constant, as of `peakAt`. */
   private peakMs = 0;
   private peakAt: number;
+  /** The cost a failure set, fading with the decay time constant, as of `failureAt`. */
+  private failureMs = 0;
+  private failureAt = 0;
   private measured = false;
   /** Answers averaged so far (for the running-mean start of the average). */
   private answers = 0;
@@ -124,14 +139,15 @@ export class EndpointLoad {
     if (this.inFlight > 0) this.inFlight -= 1;
     if (!sample || this.settings.metric !== 'peak_ewma') return;
     if (failed) {
-      // Never noise: a failure raises the average itself, for the whole decay time.
+      // Never noise: a failure holds the endpoint's cost up for the whole decay time, and each one
+      // multiplies it, so a pod answering errors fast looks slow instead of fast.
       const current = this.measured ? this.level(now) : this.typical.ms;
-      const penalised = Math.min(
+      this.failureMs = Math.min(
         Math.max(latencyMs, current * this.settings.failurePenalty),
         LOAD_TRACKING.maxLatencyMs,
       );
-      this.observe(now, penalised);
-      this.averageMs = Math.max(this.averageMs, penalised);
+      this.failureAt = now;
+      this.measured = true;
       return;
     }
     this.typical.observe(now, latencyMs);
@@ -167,27 +183,33 @@ export class EndpointLoad {
    */
   private level(now: number): number {
     const { decayMs } = this.settings;
-    const average = this.averageMs * Math.exp(-Math.max(0, now - this.sampledAt) / decayMs);
+    const average =
+      this.averageMs * Math.exp(-Math.max(0, now - this.sampledAt) / (decayMs / IDLE_DECAY_DIVISOR));
     const peak = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
-    return Math.max(average, peak);
+    const failure = this.failureMs * Math.exp(-Math.max(0, now - this.failureAt) / decayMs);
+    return Math.max(average, peak, failure);
   }
 
   private observe(now: number, latencyMs: number): void {
     const { decayMs } = this.settings;
+    this.measured = true;
     this.answers += 1;
-    if (!this.measured) {
-      this.averageMs = latencyMs;
-      this.measured = true;
-    } else {
-      // At least the running mean: the first answers (a cold connection, JIT) would otherwise weigh
-      // on the average for a whole decay time.
-      const weight = Math.max(1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs), 1 / this.answers);
+    // Judged against the average before this answer moves it.
+    const outlier = this.answers <= WARM_UP_ANSWERS || latencyMs > PEAK_FACTOR * this.averageMs;
+    // The first answers of a new connection are cold (HTTP/2 windows, the server's JIT): they show in
+    // the peak, not in the average, or a pod that started cold would be avoided for a whole decay.
+    if (this.answers > WARM_UP_ANSWERS) {
+      // At least the running mean, so the average settles within its first answers.
+      const counted = this.answers - WARM_UP_ANSWERS;
+      const weight = Math.max(1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs), 1 / counted);
       this.averageMs += (latencyMs - this.averageMs) * weight;
+      this.sampledAt = now;
     }
-    this.sampledAt = now;
-    // Peak: a slower answer raises the estimate at once.
+    // Peak: an answer far slower than the pod's average raises the estimate at once. Ordinary
+    // jitter (an answer 1.5× the average) must not: it would keep every pod's estimate on its
+    // recent maximum and rank equal pods by chance.
     const peakNow = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
-    this.peakMs = Math.max(latencyMs, peakNow);
+    this.peakMs = outlier ? Math.max(latencyMs, peakNow) : peakNow;
     this.peakAt = now;
   }
 }
