@@ -1,11 +1,10 @@
 import { systemClock } from '../common/clock.js';
-import { RESOLVER_DEFAULTS } from '../config/defaults.js';
 import { NodeDnsQuerier } from '../discovery/dns-client.js';
 import { lookupEndpoints } from '../discovery/lookup.js';
 import { parseResolverOptions, type ResolverOptions } from '../discovery/options.js';
 import { DnsPoller, type PollObservation, type Resolution } from '../discovery/poller.js';
-import { candidateNames, readResolvConf } from '../discovery/resolv-conf.js';
-import { type DnsPollTarget, formatHostPort, type HostAndPort, parseTarget } from '../discovery/target.js';
+import { planLookup } from '../discovery/servers.js';
+import { type DnsPollTarget, type HostAndPort, parseTarget } from '../discovery/target.js';
 import { thickEvents } from '../metrics/events.js';
 import { acquireStats, releaseStats, type TargetStats } from '../metrics/stats.js';
 import {
@@ -103,15 +102,12 @@ export class DnsPollResolver implements Resolver {
   }
 
   private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
-    // c-ares already reads the system resolv.conf; another file's nameservers must be set explicitly.
-    const ownConf = options.resolvConfPath !== RESOLVER_DEFAULTS.resolvConfPath;
-    const conf = readResolvConf(options.resolvConfPath, ownConf);
-    const servers = target.dnsServer ? [formatHostPort(target.dnsServer)] : ownConf ? conf.nameservers : [];
-    const querier = new NodeDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
-    const candidates = candidateNames(target.name, target.absolute, conf);
-    const server = target.dnsServer
-      ? formatHostPort(target.dnsServer)
-      : `${ownConf ? `the nameservers of ${options.resolvConfPath}` : 'system DNS'} ${querier.servers().join(', ')}`;
+    const { servers, source, candidates } = planLookup(target, options.resolvConfPath);
+    const querier = new NodeDnsQuerier([...servers], options.dnsTimeoutMs, options.dnsTries);
+    const server =
+      source === 'target'
+        ? servers.join(', ')
+        : `${source === 'resolv.conf' ? `the nameservers of ${options.resolvConfPath}` : 'system DNS'} ${querier.servers().join(', ')}`;
     return new DnsPoller({
       options,
       name: target.name,

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { candidateNames, parseResolvConf, readResolvConf } from '../../lib/discovery/resolv-conf.js';
+import { planLookup } from '../../lib/discovery/servers.js';
+import { parseTargetString } from '../../lib/discovery/target.js';
 
 const POD_RESOLV_CONF = `# written by the kubelet
 search default.svc.cluster.local svc.cluster.local cluster.local
@@ -70,5 +72,25 @@ describe('resolv.conf and the search list', () => {
 
   it('without a search list tries the name alone', () => {
     assert.deepEqual(candidateNames('echo', false, { search: [], ndots: 1 }), ['echo']);
+  });
+});
+
+describe('which DNS servers a lookup asks (resolver and inspect alike)', () => {
+  const conf = join(tmpdir(), `thick-plan-${process.pid}.conf`);
+  writeFileSync(
+    conf,
+    'nameserver 10.96.0.10\nsearch default.svc.cluster.local svc.cluster.local\noptions ndots:5\n',
+  );
+
+  it('the target’s server first, then another resolv.conf’s nameservers, else the system’s', () => {
+    const withServer = planLookup(parseTargetString('dns-poll://127.0.0.1:5353/echo:50051'), conf);
+    assert.deepEqual([withServer.servers, withServer.source], [['127.0.0.1:5353'], 'target']);
+    const fromConf = planLookup(parseTargetString('dns-poll:///echo:50051'), conf);
+    assert.deepEqual([fromConf.servers, fromConf.source], [['10.96.0.10'], 'resolv.conf']);
+    assert.equal(fromConf.candidates[0], 'echo.default.svc.cluster.local', 'the search list applies');
+    const empty = join(tmpdir(), `thick-plan-empty-${process.pid}.conf`);
+    writeFileSync(empty, 'search default.svc.cluster.local\n');
+    const system = planLookup(parseTargetString('dns-poll:///echo:50051'), empty);
+    assert.deepEqual([system.servers, system.source], [[], 'system']);
   });
 });

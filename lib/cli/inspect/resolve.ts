@@ -1,11 +1,11 @@
 // The DNS half of `inspect`: the resolver's own pieces (target parsing, resolv.conf and the search
 // list, the c-ares querier, the search-list walk), wired as the resolver wires them, so the answer
 // shown is the one a client with the same options gets.
-import { type AddressFamily, RESOLVER_DEFAULTS } from '../../config/defaults.js';
+import type { AddressFamily } from '../../config/defaults.js';
 import type { Family, QueryResult } from '../../discovery/answer.js';
 import { NodeDnsQuerier } from '../../discovery/dns-client.js';
 import { type DnsQuerier, lookupEndpoints } from '../../discovery/lookup.js';
-import { candidateNames, readResolvConf } from '../../discovery/resolv-conf.js';
+import { type DnsServerSource, planLookup } from '../../discovery/servers.js';
 import { type DnsPollTarget, formatHostPort, type HostAndPort } from '../../discovery/target.js';
 import { CliError } from '../command.js';
 
@@ -19,7 +19,7 @@ export interface DnsSettings {
 }
 
 /** Where the DNS server asked came from. */
-export type ServerSource = 'flag' | 'target' | 'resolv.conf' | 'system';
+export type ServerSource = 'flag' | DnsServerSource;
 
 export interface QueryLog {
   readonly name: string;
@@ -72,20 +72,6 @@ class RecordingQuerier implements DnsQuerier {
   }
 }
 
-/** The servers to ask, as the resolver picks them (lib/grpc/resolver.ts), with --dns-server first. */
-function chooseServers(
-  target: DnsPollTarget,
-  settings: DnsSettings,
-  nameservers: readonly string[],
-  ownConf: boolean,
-): { servers: string[]; source: ServerSource } {
-  if (settings.dnsServer) return { servers: [formatHostPort(settings.dnsServer)], source: 'flag' };
-  if (target.dnsServer) return { servers: [formatHostPort(target.dnsServer)], source: 'target' };
-  // c-ares already reads the system resolv.conf; another file's nameservers must be set explicitly.
-  if (ownConf && nameservers.length > 0) return { servers: [...nameservers], source: 'resolv.conf' };
-  return { servers: [], source: 'system' };
-}
-
 export async function resolveTarget(target: DnsPollTarget, settings: DnsSettings): Promise<Resolution> {
   if (target.literal) {
     const { host, port } = target.literal;
@@ -94,12 +80,16 @@ export async function resolveTarget(target: DnsPollTarget, settings: DnsSettings
       endpoints: [{ address: formatHostPort(target.literal), host, port, ttlSeconds: null }],
     };
   }
-  const ownConf = settings.resolvConfPath !== RESOLVER_DEFAULTS.resolvConfPath;
-  const conf = readResolvConf(settings.resolvConfPath, ownConf);
-  const { servers, source } = chooseServers(target, settings, conf.nameservers, ownConf);
-  const querier = new RecordingQuerier(new NodeDnsQuerier(servers, settings.dnsTimeoutMs, settings.dnsTries));
+  const plan = planLookup(target, settings.resolvConfPath);
+  // --dns-server replaces whatever the resolver would have asked.
+  const { servers, source }: { servers: readonly string[]; source: ServerSource } = settings.dnsServer
+    ? { servers: [formatHostPort(settings.dnsServer)], source: 'flag' }
+    : plan;
+  const candidates = plan.candidates;
+  const querier = new RecordingQuerier(
+    new NodeDnsQuerier([...servers], settings.dnsTimeoutMs, settings.dnsTries),
+  );
   const server = servers.length > 0 ? servers.join(', ') : querierServers(settings);
-  const candidates = candidateNames(target.name, target.absolute, conf);
   const outcome = await lookupEndpoints(querier, candidates, target.port, settings.addressFamily);
   const queries = querier.answers.map(({ name, family, result }) => ({
     name,
