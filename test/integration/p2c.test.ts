@@ -4,22 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { register, thickChannelOptions } from '../../lib/index.js';
-import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
-import { EchoServers, echoClient } from '../helpers/echo-servers.js';
+import { EchoBed } from '../helpers/echo-bed.js';
+import { echoClient } from '../helpers/echo-servers.js';
 import { sleep } from '../helpers/wait.js';
 
-const PORT = 40000 + (process.pid % 5000);
-const BLOCK = `127.0.${10 + (process.pid % 200)}`;
-const addr = (n: number) => `${BLOCK}.${n}:${PORT}`;
-
-let dns: InProcessDnsServer;
-const servers = new EchoServers();
-
-async function publish(name: string, hosts: number[]): Promise<string> {
-  const fqdn = `${name}.default.svc.cluster.local`;
-  await dns.publish(hosts.map((n) => ({ type: 'A' as const, name: fqdn, address: `${BLOCK}.${n}` })));
-  return `dns-poll://${dns.address}/${fqdn}:${PORT}`;
-}
+const bed = new EchoBed();
+const addr = (n: number) => bed.addr(n);
+const servers = bed.servers;
+const publish = (name: string, hosts: number[]) => bed.publish(name, hosts);
 
 function reset(hosts: number[]): void {
   for (const n of hosts) {
@@ -42,14 +34,10 @@ async function concurrent(client: ReturnType<typeof echoClient>, concurrency: nu
 
 before(async () => {
   register({ grpc, logger: { warn: () => {}, info: () => {}, debug: () => {} } });
-  dns = await InProcessDnsServer.start();
-  for (let n = 1; n <= 6; n++) await servers.start(addr(n));
+  await bed.start([1, 2, 3, 4, 5, 6]);
 });
 
-after(async () => {
-  await servers.stopAll();
-  await dns?.close();
-});
+after(() => bed.stop());
 
 describe('thick_p2c through a real channel', () => {
   it('is selected by the raw string and by the helper alike, and uses every endpoint', async () => {

@@ -9,40 +9,32 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { register, ThickConfigError, ThickTargetError, thickChannelOptions } from '../../lib/index.js';
-import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
-import { EchoServers, echoClient } from '../helpers/echo-servers.js';
+import { EchoBed } from '../helpers/echo-bed.js';
+import { echoClient } from '../helpers/echo-servers.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-const PORT = 40000 + (process.pid % 5000);
-const BLOCK = `127.0.${10 + (process.pid % 200)}`;
-const addr = (n: number) => `${BLOCK}.${n}:${PORT}`;
-const ip = (n: number) => `${BLOCK}.${n}`;
+const bed = new EchoBed();
+const PORT = bed.port;
+const addr = (n: number) => bed.addr(n);
+const ip = (n: number) => bed.ip(n);
 const FAST = { pollIntervalMs: 300, minResolutionIntervalMs: 100 };
 
 const logs: string[] = [];
-let dns: InProcessDnsServer;
-const servers = new EchoServers();
-
-async function publish(name: string, hosts: number[]): Promise<void> {
-  await dns.publish(
-    hosts.map((n) => ({ type: 'A' as const, name: `${name}.default.svc.cluster.local`, address: ip(n) })),
-  );
-}
-const target = (name: string) => `dns-poll://${dns.address}/${name}.default.svc.cluster.local:${PORT}`;
+const servers = bed.servers;
+const publish = async (name: string, hosts: number[]): Promise<void> => {
+  await bed.publish(name, hosts);
+};
+const target = (name: string) => bed.target(name);
 
 before(async () => {
   register({
     grpc,
     logger: { warn: (m) => logs.push(`warn ${m}`), info: (m) => logs.push(`info ${m}`), debug: () => {} },
   });
-  dns = await InProcessDnsServer.start();
-  for (let n = 1; n <= 9; n++) await servers.start(addr(n));
+  await bed.start([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
-after(async () => {
-  await servers.stopAll();
-  await dns?.close();
-});
+after(() => bed.stop());
 
 describe('thick_round_robin through a real channel', () => {
   it('spreads calls evenly, selected by the helper and by the raw string alike', async () => {
@@ -132,7 +124,7 @@ describe('thick_round_robin through a real channel', () => {
           return (
             e.code === grpc.status.UNAVAILABLE &&
             /zero\.default\.svc\.cluster\.local has no endpoints/.test(e.details) &&
-            e.details.includes(dns.address) &&
+            e.details.includes(bed.dns.address) &&
             Date.now() - started < 1000
           );
         }
@@ -150,10 +142,10 @@ describe('thick_round_robin through a real channel', () => {
     const client = echoClient(target('drop'), thickChannelOptions({ dns: { pollIntervalMs: 20000 } }));
     await client.count(4);
     await sleep(1100); // past the 1 s floor since the first query
-    dns.clearQueries();
+    bed.dns.clearQueries();
     await servers.stop(addr(20));
     assert.ok(
-      await waitFor(() => dns.queries.some((q) => q.name.startsWith('drop.')), 3000),
+      await waitFor(() => bed.dns.queries.some((q) => q.name.startsWith('drop.')), 3000),
       'a query right after the drop, long before the 20 s poll',
     );
     client.close();
@@ -210,14 +202,14 @@ describe('thick_round_robin through a real channel', () => {
       'search default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n',
     );
     await publish('short', [2]);
-    dns.clearQueries();
+    bed.dns.clearQueries();
     const client = echoClient(
-      `dns-poll://${dns.address}/short:${PORT}`,
+      `dns-poll://${bed.dns.address}/short:${PORT}`,
       thickChannelOptions({ dns: { resolvConfPath: conf } }),
     );
     assert.deepEqual(await client.count(2), { [addr(2)]: 2 });
     client.close();
-    assert.equal(dns.queries[0]?.name, 'short.default.svc.cluster.local');
+    assert.equal(bed.dns.queries[0]?.name, 'short.default.svc.cluster.local');
   });
 
   for (const fault of ['servfail', 'timeout', 'refused'] as const) {
@@ -230,14 +222,14 @@ describe('thick_round_robin through a real channel', () => {
       );
       await client.count(4);
       const since = logs.length;
-      await dns.setFault(fault);
+      await bed.dns.setFault(fault);
       try {
         const during = await client.count(20);
         await sleep(1000);
         const later = await client.count(20);
         assert.deepEqual(Object.keys({ ...during, ...later }).sort(), [addr(4), addr(5)].sort());
       } finally {
-        await dns.setFault('none');
+        await bed.dns.setFault('none');
       }
       const warnings = logs.slice(since).filter((l) => l.startsWith('warn') && l.includes(name));
       assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -256,7 +248,7 @@ describe('thick_round_robin through a real channel', () => {
     const client = echoClient(target('nonsense'), thickChannelOptions({ dns: FAST }));
     await client.count(2);
     const since = logs.length;
-    await dns.publish([{ type: 'A', name: 'nonsense.default.svc.cluster.local', address: '0.0.0.0' }]);
+    await bed.dns.publish([{ type: 'A', name: 'nonsense.default.svc.cluster.local', address: '0.0.0.0' }]);
     await sleep(700);
     assert.deepEqual(await client.count(5), { [addr(6)]: 5 });
     assert.ok(
@@ -446,7 +438,7 @@ describe('thick_round_robin through a real channel', () => {
   });
 
   it('warns when a dns-poll target is used without a thick policy', () => {
-    const client = echoClient(`dns-poll://${dns.address}/nopolicy.default.svc.cluster.local:1`, {});
+    const client = echoClient(`dns-poll://${bed.dns.address}/nopolicy.default.svc.cluster.local:1`, {});
     client.close();
     assert.ok(logs.some((l) => /nopolicy.*without a thick_\* policy.*pick_first/.test(l)));
   });

@@ -5,37 +5,29 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { CALL_TAG_KEY, taggedCalls } from '../../lib/grpc/interceptor.js';
 import { register, thickChannelOptions, thickInterceptor } from '../../lib/index.js';
-import { InProcessDnsServer } from '../../lib/testing/dns/inprocess-server.js';
-import { EchoServers, echoClient } from '../helpers/echo-servers.js';
+import { EchoBed } from '../helpers/echo-bed.js';
+import { echoClient } from '../helpers/echo-servers.js';
 
-const PORT = 40000 + (process.pid % 5000);
-const BLOCK = `127.0.${10 + (process.pid % 200)}`;
+const bed = new EchoBed();
 const HOSTS = [1, 2];
-const addr = (n: number) => `${BLOCK}.${n}:${PORT}`;
-const NAME = 'deadline.default.svc.cluster.local';
+const addr = (n: number) => bed.addr(n);
+const NAME = 'deadline';
 const DEADLINE_MS = 400;
 /** Far longer than the deadline: the first retry can never be sent in time. */
 const LONG_BACKOFF_MS = 5000;
 
-let dns: InProcessDnsServer;
-const servers = new EchoServers();
-const target = () => `dns-poll://${dns.address}/${NAME}:${PORT}`;
+const servers = bed.servers;
+const target = () => bed.target(NAME);
 const NO_EJECTION = { ejection: { consecutiveFailures: 0, failurePercentage: null } } as const;
 
 before(async () => {
   register({ grpc, logger: { warn: () => {}, info: () => {}, debug: () => {} } });
-  dns = await InProcessDnsServer.start();
-  for (const n of HOSTS) {
-    await servers.start(addr(n));
-    servers.behaviour.set(addr(n), { kind: 'fail', code: grpc.status.UNAVAILABLE });
-  }
-  await dns.publish(HOSTS.map((n) => ({ type: 'A' as const, name: NAME, address: `${BLOCK}.${n}` })));
+  await bed.start(HOSTS);
+  for (const n of HOSTS) servers.behaviour.set(addr(n), { kind: 'fail', code: grpc.status.UNAVAILABLE });
+  await bed.publish(NAME, HOSTS);
 });
 
-after(async () => {
-  await servers.stopAll();
-  await dns?.close();
-});
+after(() => bed.stop());
 
 function totalCalls(): number {
   return HOSTS.reduce((sum, n) => sum + (servers.calls.get(addr(n)) ?? 0), 0);
