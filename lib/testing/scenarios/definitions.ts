@@ -155,20 +155,17 @@ export interface ScaleDownOptions {
  * gets no call once the removal is polled, every remaining pod keeps serving.
  */
 export async function scaleDown(driver: ScenarioDriver, options: ScaleDownOptions): Promise<LoadSummary> {
-  const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
-    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
-  });
-  let removed: { name: string; at: number }[];
-  try {
-    await sleep(1000);
-    removed = await driver.scaleDown(options.replicas);
-    await sleep(500);
-  } catch (error) {
-    await load.stop().catch(() => undefined);
-    throw error;
-  }
-  const results = await load.stop();
+  let removed: { name: string; at: number }[] = [];
+  const { thick: results } = await sideBySide(
+    driver,
+    { ...options, compareStock: false },
+    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
+    async () => {
+      await sleep(1000);
+      removed = await driver.scaleDown(options.replicas);
+      await sleep(500);
+    },
+  );
   assert.equal(results.failures, 0, describeLoad(results));
   assert.ok(removed.length > 0, 'the scale-down removed no pod');
   assertNoCallAfterRemoval(driver, results, removed);
@@ -237,22 +234,20 @@ export async function podDeletion(
   driver: ScenarioDriver,
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
-  const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
-    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
-  });
-  let event: Awaited<ReturnType<ScenarioDriver['deletePod']>>;
-  try {
-    await sleep(1000);
-    const [victim] = await driver.readyPods();
-    assert.ok(victim, 'a pod to delete');
-    event = await driver.deletePod(victim);
-    await sleep(dnsChangeBoundMs(driver.timing) + 2000);
-  } catch (error) {
-    await load.stop().catch(() => undefined);
-    throw error;
-  }
-  const results = await load.stop();
+  let event: Awaited<ReturnType<ScenarioDriver['deletePod']>> | undefined;
+  const { thick: results } = await sideBySide(
+    driver,
+    { ...options, compareStock: false },
+    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
+    async () => {
+      await sleep(1000);
+      const [victim] = await driver.readyPods();
+      assert.ok(victim, 'a pod to delete');
+      event = await driver.deletePod(victim);
+      await sleep(dnsChangeBoundMs(driver.timing) + 2000);
+    },
+  );
+  assert.ok(event, 'a pod was deleted');
   assert.equal(results.failures, 0, describeLoad(results));
   assertNoCallAfterRemoval(driver, results, [event.removed]);
   const replacement = results.perPod[event.replacement.name];
@@ -265,21 +260,18 @@ export async function dnsRestart(
   driver: ScenarioDriver,
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
-  const load = await driver.startLoad({
-    ratePerSecond: options.ratePerSecond ?? SCENARIO_DEFAULTS.ratePerSecond,
-    deadlineMs: options.deadlineMs ?? SCENARIO_DEFAULTS.deadlineMs,
-  });
-  let restarted: number;
-  try {
-    await sleep(1000);
-    await driver.restartDns();
-    restarted = Date.now();
-    await sleep(dnsChangeBoundMs(driver.timing) + 1000);
-  } catch (error) {
-    await load.stop().catch(() => undefined);
-    throw error;
-  }
-  const results = await load.stop();
+  let restarted = Number.POSITIVE_INFINITY;
+  const { thick: results } = await sideBySide(
+    driver,
+    { ...options, compareStock: false },
+    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
+    async () => {
+      await sleep(1000);
+      await driver.restartDns();
+      restarted = Date.now();
+      await sleep(dnsChangeBoundMs(driver.timing) + 1000);
+    },
+  );
   assert.equal(results.failures, 0, describeLoad(results));
   for (const pod of await driver.readyPods()) {
     const stats = results.perPod[pod];
