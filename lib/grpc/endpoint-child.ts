@@ -14,6 +14,7 @@ import {
   type PickArgs,
   type PickResult,
   PickResultType,
+  Status,
   type SubchannelInterface,
 } from './adapter.js';
 import { HealthWatcher } from './health-watch.js';
@@ -200,7 +201,8 @@ export class EndpointChild {
       onCallEnded: (code, details, metadata) => {
         innerEnded?.(code, details, metadata);
         onEnded();
-        recordOutcome(args.extraPickInfo, code, details);
+        // Only a failure can be retried, so only its outcome is needed (a refused retry reports it).
+        if (code !== Status.OK) recordOutcome(args.extraPickInfo, code, details);
         const now = systemClock.now();
         if (ticket) gate.ended(key, ticket, now, code);
         observer?.counters?.callEnded(key, code, (now - pickedAt) / MS_PER_SECOND);

@@ -276,23 +276,24 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
         budget: this.budget,
         observer: this.observer,
       });
-      this.helper.updateState(ConnectivityState.READY, picker, null);
-      this.publishedReady = true;
+      this.publish(ConnectivityState.READY, picker, null);
     } else if (total === 0) {
       if (this.emptyMessage === null) return; // nothing resolved yet: stay as we are
-      this.publishedReady = false;
-      this.helper.updateState(
+      this.publish(
         ConnectivityState.TRANSIENT_FAILURE,
         unavailablePicker(this.emptyMessage),
         this.emptyMessage,
       );
     } else if (connecting > 0) {
-      this.publishedReady = false;
-      this.helper.updateState(ConnectivityState.CONNECTING, queuePicker(this), null);
+      this.publish(ConnectivityState.CONNECTING, queuePicker(this), null);
     } else {
       const message = `${this.name}: none of ${total} endpoint(s) is reachable; last error: ${this.lastError ?? 'unknown'}`;
-      this.publishedReady = false;
-      this.helper.updateState(ConnectivityState.TRANSIENT_FAILURE, unavailablePicker(message), message);
+      this.publish(ConnectivityState.TRANSIENT_FAILURE, unavailablePicker(message), message);
     }
+  }
+
+  private publish(state: ConnectivityState, picker: Picker, error: string | null): void {
+    this.publishedReady = state === ConnectivityState.READY;
+    this.helper.updateState(state, picker, error);
   }
 }
