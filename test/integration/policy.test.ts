@@ -565,6 +565,27 @@ describe('clear errors from new Client()', () => {
     assert.throws(() => thickChannelOptions({ keepalive: { time: 1 } as never }), /did you mean "timeMs"/);
   });
 
+  it('the helper selects thick_p2c by name or by its settings, and refuses settings for the other policy', () => {
+    const policyOf = (o: { 'grpc.service_config': string }) =>
+      Object.keys(JSON.parse(o['grpc.service_config']).loadBalancingConfig[0])[0];
+    assert.equal(policyOf(thickChannelOptions()), 'thick_round_robin');
+    assert.equal(policyOf(thickChannelOptions({ policy: 'thick_p2c' })), 'thick_p2c');
+    assert.equal(policyOf(thickChannelOptions({ p2c: { loadMetric: 'least_request' } })), 'thick_p2c');
+    const refused: [Parameters<typeof thickChannelOptions>[0], RegExp][] = [
+      [{ policy: 'p2c' as never }, /policy must be "thick_round_robin" or "thick_p2c", got "p2c"/],
+      [{ roundRobin: {}, p2c: {} }, /either `roundRobin` or `p2c` settings, not both/],
+      [{ policy: 'thick_p2c', roundRobin: {} }, /takes its settings as `p2c`, not `roundRobin`/],
+      [{ policy: 'thick_round_robin', p2c: {} }, /takes its settings as `roundRobin`, not `p2c`/],
+      [{ p2c: { decayMs: 0 } }, /p2c\.decayMs/],
+    ];
+    for (const [init, message] of refused) {
+      assert.throws(
+        () => thickChannelOptions(init),
+        (e: unknown) => e instanceof ThickConfigError && message.test(e.message),
+      );
+    }
+  });
+
   it('the helper retries UNAVAILABLE by default, and can be told otherwise', () => {
     const config = (o: grpc.ChannelOptions) => JSON.parse(o['grpc.service_config'] as string);
     assert.deepEqual(config(thickChannelOptions()).methodConfig, [
