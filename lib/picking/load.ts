@@ -196,9 +196,13 @@ export class EndpointLoad {
     this.answers += 1;
     // Judged against the average before this answer moves it.
     const outlier = this.answers <= WARM_UP_ANSWERS || latencyMs > PEAK_FACTOR * this.averageMs;
-    // The first answers of a new connection are cold (HTTP/2 windows, the server's JIT): they show in
-    // the peak, not in the average, or a pod that started cold would be avoided for a whole decay.
-    if (this.answers > WARM_UP_ANSWERS) {
+    // The first answers of a new connection are cold (HTTP/2 windows, the server's JIT): meanwhile
+    // the fastest of them stands for the average (a cold answer is never faster than a warm one),
+    // so a pod that started cold is not avoided for a whole decay, and a slow one is avoided at once.
+    if (this.answers <= WARM_UP_ANSWERS) {
+      this.averageMs = this.answers === 1 ? latencyMs : Math.min(this.averageMs, latencyMs);
+      this.sampledAt = now;
+    } else {
       // At least the running mean, so the average settles within its first answers.
       const counted = this.answers - WARM_UP_ANSWERS;
       const weight = Math.max(1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs), 1 / counted);

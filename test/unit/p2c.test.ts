@@ -206,6 +206,17 @@ describe('endpoint load (peak EWMA)', () => {
     assert.ok(l.estimate(t + 500)! < 3, `${l.estimate(t + 500)}`);
   });
 
+  it('a slow newcomer is avoided from its first answer: the fastest warm-up answer stands for its average', () => {
+    const slow = load();
+    t = 0;
+    answer(slow, 200);
+    assert.ok(slow.estimate(t + 300)! > 100, `still known to be slow: ${slow.estimate(t + 300)}`);
+    const cold = load();
+    t = 0;
+    for (const ms of [40, 3]) answer(cold, ms);
+    assert.ok(cold.estimate(t + 300)! <= 3, 'a cold first answer does not stand for the average');
+  });
+
   it('a pod that stays slow keeps its estimate; while idle it fades (a tenth of the decay), so it is tried again', () => {
     const l = load({ decayMs: 10_000 });
     warm(l, 2);
