@@ -13,6 +13,7 @@ export { THICK_P2C, THICK_POLICIES, THICK_ROUND_ROBIN, type ThickPolicyName } fr
 export { RESOLVER_OPTION_NAMES } from './discovery/options.js';
 export { type DnsPollTarget, type HostAndPort, parseTargetString, SCHEME } from './discovery/target.js';
 export { SUPPORTED_GRPC_JS, ThickSetupError } from './grpc/adapter.js';
+export { thickCallTransformer } from './grpc/call-tag.js';
 export {
   type DnsPollOptions,
   type ExtraServiceConfig,
@@ -24,7 +25,6 @@ export {
   type ThickRoundRobinOptions,
   thickChannelOptions,
 } from './grpc/channel-options.js';
-export { thickInterceptor } from './grpc/interceptor.js';
 export { setLogger } from './grpc/log.js';
 export { REGISTERED, type RegisterOptions, register } from './grpc/register.js';
 export { type ThickEventMap, type ThickEventName, ThickEvents, thickEvents } from './metrics/events.js';

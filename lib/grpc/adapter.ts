@@ -61,10 +61,32 @@ export const ConnectivityState = grpc.connectivityState;
 export type ConnectivityState = grpc.connectivityState;
 export const Status = grpc.status;
 export const PickResultType = x.PickResultType;
-export const InterceptingCall = grpc.InterceptingCall;
-export type InterceptingCall = grpc.InterceptingCall;
-export type Interceptor = grpc.Interceptor;
 export type Metadata = grpc.Metadata;
+export type MetadataOptions = ReturnType<grpc.Metadata['getOptions']>;
+export type CallInvocationTransformer = grpc.CallInvocationTransformer;
+export type CallProperties = Parameters<grpc.CallInvocationTransformer>[0];
+
+/**
+ * Whether a copy of a Metadata shares the original's options object (grpc-js 1.14 copies the
+ * metadata at the channel and again at each pick, passing the options along by reference): the
+ * SDK's call tag rides on it. Checked once at load; without it calls go untagged (see call-tag.ts).
+ */
+export const METADATA_OPTIONS_SHARED: boolean = (() => {
+  const metadata = new grpc.Metadata();
+  const options = {};
+  metadata.setOptions(options);
+  return metadata.clone().clone().getOptions() === options;
+})();
+
+/**
+ * Ends a call from the outside with this status, through the surface call grpc-js gave the
+ * transformer (its `call` is set once the call is created). A call that already ended ignores it.
+ */
+export function cancelSurfaceCall(surface: CallProperties['call'], code: number, details: string): void {
+  (
+    surface as { call?: { cancelWithStatus(code: grpc.status, details: string): void } }
+  ).call?.cancelWithStatus(code, details);
+}
 /** grpc-js's cap on attempts per call (channel option `grpc-node.retry_max_attempts_limit`). */
 export const MAX_ATTEMPTS_LIMIT_OPTION = 'grpc-node.retry_max_attempts_limit';
 export const DEFAULT_MAX_ATTEMPTS_LIMIT = 5;

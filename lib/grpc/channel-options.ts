@@ -14,8 +14,8 @@ import {
   RESOLVER_OPTION_FOR_FIELD,
   type ResolverOptions,
 } from '../discovery/options.js';
-import type { ChannelOptions, Interceptor } from './adapter.js';
-import { thickInterceptor } from './interceptor.js';
+import type { CallInvocationTransformer, ChannelOptions } from './adapter.js';
+import { thickCallTransformer } from './call-tag.js';
 import { register } from './register.js';
 import { checkServiceConfig } from './service-config.js';
 
@@ -79,12 +79,12 @@ export type { ThickP2cOptions, ThickRoundRobinOptions };
 
 /**
  * Options for a grpc-js client constructor (`new Client(target, credentials, options)`), which
- * takes `interceptors` beside channel options.
+ * takes `callInvocationTransformer` beside channel options.
  */
 export type ThickChannelOptions = ChannelOptions & {
   'grpc.service_config': string;
-  /** The SDK's interceptor (see `thickInterceptor`): retries and deadlines, streams in thick_p2c. */
-  interceptors: Interceptor[];
+  /** The SDK's per-call hook (see `thickCallTransformer`): retries and deadlines, streams in thick_p2c. */
+  callInvocationTransformer: CallInvocationTransformer;
 };
 
 /**
@@ -115,7 +115,7 @@ export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickCh
   });
   const options: ThickChannelOptions = {
     'grpc.service_config': serviceConfig,
-    interceptors: [thickInterceptor(serviceConfig)],
+    callInvocationTransformer: thickCallTransformer(serviceConfig),
   };
   checkKnownKeys('dns', init.dns ?? {}, Object.keys(RESOLVER_OPTION_FOR_FIELD));
   for (const [field, value] of Object.entries(init.dns ?? {})) {

@@ -1,8 +1,6 @@
-import { systemClock } from '../common/clock.js';
 import { formatHostPort } from '../discovery/target.js';
 import type { CallTicket, HealthGate } from '../health/gate.js';
 import type { Member, Membership } from '../membership/membership.js';
-import { recordOutcome } from '../retry/tried.js';
 import {
   type ChannelControlHelper,
   type ChannelOptions,
@@ -13,8 +11,6 @@ import {
   type LeafLoadBalancer,
   type PickArgs,
   type PickResult,
-  PickResultType,
-  Status,
   type SubchannelInterface,
 } from './adapter.js';
 import { HealthWatcher } from './health-watch.js';
@@ -51,8 +47,7 @@ export class EndpointChild {
   member: Member<Endpoint, EndpointChild> | null = null;
   private readonly leaf: LeafLoadBalancer;
   private connectTimer: NodeJS.Timeout | null = null;
-  private onStarted: (() => void) | null = null;
-  private onEnded: (() => void) | null = null;
+  private membership: Membership<Endpoint, EndpointChild> | null = null;
   private gate: HealthGate | null = null;
   private observer: ChannelObserver | null = null;
   /** At most one: pick_first asks for the subchannel again on every reconnect. */
@@ -164,10 +159,9 @@ export class EndpointChild {
     observer: ChannelObserver,
   ): void {
     this.member = member;
+    this.membership = membership;
     this.gate = gate;
     this.observer = observer;
-    this.onStarted = () => membership.callStarted(member);
-    this.onEnded = () => membership.callEnded(member);
   }
 
   startConnecting(): void {
@@ -178,36 +172,35 @@ export class EndpointChild {
     this.leaf.exitIdle();
   }
 
-  /** Picks this endpoint's connection for a call; the returned hooks feed drains and the health gate. */
-  pick(args: PickArgs): PickResult {
-    const result = this.leaf.getPicker().pick(args);
-    const { onStarted, onEnded, gate } = this;
-    if (result.pickResultType !== PickResultType.COMPLETE || !onStarted || !onEnded || !gate) return result;
-    const key = this.key;
-    const observer = this.observer;
-    const pickedAt = systemClock.now();
-    const innerStarted = result.onCallStarted;
-    const innerEnded = result.onCallEnded;
-    // Counted when the call starts, not at the pick: grpc-js pairs only started calls with an end
-    // (a pick can be dropped: credentials failing, the subchannel leaving READY, a deadline).
-    let ticket: CallTicket | null = null;
-    return {
-      ...result,
-      onCallStarted: () => {
-        innerStarted?.();
-        onStarted();
-        ticket = gate.started(key, systemClock.now());
-      },
-      onCallEnded: (code, details, metadata) => {
-        innerEnded?.(code, details, metadata);
-        onEnded();
-        // Only a failure can be retried, so only its outcome is needed (a refused retry reports it).
-        if (code !== Status.OK) recordOutcome(args.extraPickInfo, code, details);
-        const now = systemClock.now();
-        if (ticket) gate.ended(key, ticket, now, code);
-        observer?.counters?.callEnded(key, code, (now - pickedAt) / MS_PER_SECOND);
-      },
-    };
+  /** This endpoint's connection for a call; a thick picker wraps it in a PickedCall when bound. */
+  leafPick(args: PickArgs): PickResult {
+    return this.leaf.getPicker().pick(args);
+  }
+
+  /** Whether the per-call hooks below have what they feed (set by `bind`). */
+  isBound(): boolean {
+    return this.membership !== null;
+  }
+
+  /**
+   * A call picked here started: counted for drains and the health gate. Counted when the call
+   * starts, not at the pick: grpc-js pairs only started calls with an end (a pick can be dropped:
+   * credentials failing, the subchannel leaving READY, a deadline).
+   */
+  callStarted(now: number): CallTicket | null {
+    const { membership, member, gate } = this;
+    if (!membership || !member || !gate) return null;
+    membership.callStarted(member);
+    return gate.started(this.key, now);
+  }
+
+  /** A started call ended (`ticket` from callStarted); `latencyMs` from its pick. */
+  callEnded(ticket: CallTicket, now: number, code: number, latencyMs: number): void {
+    const { membership, member, gate } = this;
+    if (!membership || !member || !gate) return;
+    membership.callEnded(member);
+    gate.ended(this.key, ticket, now, code);
+    this.observer?.counters?.callEnded(this.key, code, latencyMs / MS_PER_SECOND);
   }
 
   destroy(): void {

@@ -6,6 +6,7 @@ import {
   grpcJs,
   isPolicyRegistered,
   isSameGrpcInstance,
+  METADATA_OPTIONS_SHARED,
   registerPolicy,
   registerResolver,
   ThickSetupError,
@@ -49,6 +50,12 @@ export function register(options: RegisterOptions = {}): void {
     }
   }
   registered = true;
+  if (!METADATA_OPTIONS_SHARED) {
+    log.warn(
+      `@grpc/grpc-js ${grpcJs.version} no longer passes metadata options along with copies of the metadata: ` +
+        'calls go untagged, so retries are not cut short at the deadline and thick_p2c takes streams for slow calls',
+    );
+  }
 }
 
 function checkSameInstance(appGrpc: unknown): void {

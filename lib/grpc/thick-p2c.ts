@@ -1,17 +1,11 @@
-import type { Clock, RandomSource } from '../common/clock.js';
-import { systemClock } from '../common/clock.js';
+import { type Clock, type RandomSource, systemClock } from '../common/clock.js';
 import { LOAD_TRACKING } from '../config/defaults.js';
 import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
 import { CANCELLED_CODE } from '../config/status-codes.js';
 import { EndpointLoad, TypicalLatency } from '../picking/load.js';
 import { powerOfTwoChoices } from '../picking/p2c.js';
-import {
-  type ChannelControlHelper,
-  type Picker,
-  type PickResult,
-  PickResultType,
-  type TypedLoadBalancingConfig,
-} from './adapter.js';
+import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
+import type { CallMeter } from './picked-call.js';
 import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
 import { type PickContext, ThickPicker } from './thick-picker.js';
 
@@ -30,21 +24,21 @@ export class ThickP2cConfig extends ThickPolicyConfig<P2cSettings> {
  * flight alone). Loads are looked up once per picker, so a pick is two array reads and two costs.
  */
 class ThickP2cPicker extends ThickPicker {
-  private readonly loads: readonly EndpointLoad[];
+  private readonly meters: readonly LoadMeter[];
   /** Built once per picker: a pick passes these to the pure chooser without allocating. */
   private readonly isUsable = (index: number) => this.usable(index);
-  private readonly costOf = (index: number) => this.loads[index]!.cost(this.now);
+  private readonly costOf = (index: number) => this.meters[index]!.load.cost(this.now);
 
   constructor(
     context: PickContext,
     loadOf: (key: string) => EndpointLoad,
     private readonly random: RandomSource,
-    private readonly failureCodes: ReadonlySet<number>,
+    failureCodes: ReadonlySet<number>,
     /** Latency estimates are noisy; calls in flight are exact. */
     private readonly tolerance: number,
   ) {
     super(context);
-    this.loads = context.candidates.map((m) => loadOf(m.key));
+    this.meters = context.candidates.map((m) => new LoadMeter(loadOf(m.key), failureCodes));
   }
 
   protected select(): number {
@@ -58,28 +52,27 @@ class ThickP2cPicker extends ThickPicker {
   }
 
   /** Counted from the pick (a burst of picks must see each other), measured from pick to end. */
-  protected override track(index: number, result: PickResult): PickResult {
-    if (result.pickResultType !== PickResultType.COMPLETE) return result;
-    const load = this.loads[index]!;
-    const pickedAt = this.now;
-    const stream = this.stream;
-    const failureCodes = this.failureCodes;
-    load.picked(pickedAt);
-    const innerStarted = result.onCallStarted;
-    const innerEnded = result.onCallEnded;
-    return {
-      ...result,
-      onCallStarted: () => {
-        innerStarted?.();
-        load.started();
-      },
-      onCallEnded: (code, details, trailers) => {
-        innerEnded?.(code, details, trailers);
-        const now = systemClock.now();
-        // A cancelled call says nothing of the endpoint, and a stream's length is not its latency.
-        load.ended(now, now - pickedAt, code !== CANCELLED_CODE && !stream, failureCodes.has(code));
-      },
-    };
+  protected override meter(index: number): CallMeter {
+    const meter = this.meters[index]!;
+    meter.load.picked(this.now);
+    return meter;
+  }
+}
+
+/** One endpoint's load as the picked calls see it (one per endpoint per picker, none per call). */
+class LoadMeter implements CallMeter {
+  constructor(
+    readonly load: EndpointLoad,
+    private readonly failureCodes: ReadonlySet<number>,
+  ) {}
+
+  started(): void {
+    this.load.started();
+  }
+
+  ended(now: number, latencyMs: number, code: number, stream: boolean): void {
+    // A cancelled call says nothing of the endpoint, and a stream's length is not its latency.
+    this.load.ended(now, latencyMs, code !== CANCELLED_CODE && !stream, this.failureCodes.has(code));
   }
 }
 

@@ -12,9 +12,10 @@ import {
   PickResultType,
   Status,
 } from './adapter.js';
+import { callTag } from './call-tag.js';
 import type { EndpointChild } from './endpoint-child.js';
-import { takeCallTag, withRetryDeadline } from './interceptor.js';
 import type { ChannelObserver } from './observer.js';
+import { type CallMeter, PickedCall } from './picked-call.js';
 
 export type ThickMember = Member<Endpoint, EndpointChild>;
 
@@ -40,8 +41,6 @@ export abstract class ThickPicker implements Picker {
   protected now = 0;
   protected retry = false;
   protected info: PickArgs['extraPickInfo'] = {};
-  /** The call streams (known only through the SDK's interceptor). */
-  protected stream = false;
 
   constructor(protected readonly context: PickContext) {}
 
@@ -51,9 +50,12 @@ export abstract class ThickPicker implements Picker {
    */
   protected abstract select(): number;
 
-  /** The policy's own bookkeeping for the candidate chosen (e.g. counting calls in flight). */
-  protected track(_index: number, result: PickResult): PickResult {
-    return result;
+  /**
+   * The policy's own bookkeeping for the candidate chosen, once its pick completed (thick_p2c counts
+   * the call from here); what it returns sees the call start and end.
+   */
+  protected meter(_index: number): CallMeter | null {
+    return null;
   }
 
   /** Admitted by the health gate and not tried by this call. */
@@ -65,15 +67,6 @@ export abstract class ThickPicker implements Picker {
   }
 
   pick(args: PickArgs): PickResult {
-    const tag = takeCallTag(args);
-    const deadline = tag?.deadline;
-    const seq = deadline?.picked() ?? 0;
-    this.stream = tag?.stream ?? false;
-    const result = this.choose(args);
-    return deadline ? withRetryDeadline(result, deadline, seq) : result;
-  }
-
-  private choose(args: PickArgs): PickResult {
     const { budget, candidates } = this.context;
     const info = args.extraPickInfo;
     const retry = isLaterAttempt(info);
@@ -95,10 +88,16 @@ export abstract class ThickPicker implements Picker {
     if (index < 0) index = this.failOpen(info, retry);
     const member = candidates[index]!;
     markTried(info, member.key);
-    const result = this.track(index, member.child.pick(args));
+    const leaf = member.child.leafPick(args);
+    if (leaf.pickResultType !== PickResultType.COMPLETE || !member.child.isBound()) return leaf;
     const counters = this.context.observer.counters;
-    if (retry && counters && result.pickResultType === PickResultType.COMPLETE) counters.retries += 1;
-    return result;
+    if (retry && counters) counters.retries += 1;
+    // Streams and deadlines are known only through the SDK's call transformer.
+    const tag = callTag(args);
+    const deadline = tag?.deadline ?? null;
+    const seq = deadline?.picked() ?? 0;
+    const stream = tag?.stream ?? false;
+    return new PickedCall(member.child, leaf, info, this.now, this.meter(index), stream, deadline, seq);
   }
 
   /**

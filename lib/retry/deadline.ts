@@ -8,6 +8,10 @@ import type { RetryBackoff } from './method-policy.js';
  * one per call that has a deadline, sees each attempt end (through the picker's per-attempt hook)
  * and, when grpc-js is about to wait longer than the time left, ends the call at once with the
  * original error. Pure: the cancel callback is the only way out.
+ *
+ * It does not know whether the call was committed (its response headers arrived: grpc-js never
+ * retries it then). The glue's cancel runs a tick later, when a committed call has already ended
+ * with its own status, so the cancel finds nothing to do.
  */
 
 /** grpc-js draws each back-off uniformly in [0.8, 1.2] × the current value (gRFC A6 jitter). */
@@ -23,7 +27,6 @@ export class RetryDeadline {
   /** Attempts started by back-off retries (grpc-js's `attempts` − 1; transparent retries not counted). */
   private backoffRetries = 0;
   private currentBackoffMs: number;
-  private committed = false;
   private ended = false;
 
   constructor(
@@ -43,22 +46,12 @@ export class RetryDeadline {
     return this.pickSeq;
   }
 
-  /** Response headers arrived: grpc-js commits the call and never retries it. */
-  headersReceived(): void {
-    this.committed = true;
-  }
-
-  /** The call ended (its final status reached the application). */
-  callEnded(): void {
-    this.ended = true;
-  }
-
   /**
    * An attempt picked as `seq` ended. Runs after grpc-js decided what to do with it: a transparent
    * retry or a hedge has already picked again (so `seq` is stale) and is left alone.
    */
   attemptEnded(seq: number, code: number, details: string, pushbackMs: number | null): void {
-    if (this.ended || this.committed || seq !== this.pickSeq) return;
+    if (this.ended || seq !== this.pickSeq) return;
     if (!this.isRetryable(code) || (pushbackMs !== null && pushbackMs < 0)) return;
     if (this.backoffRetries + 1 >= Math.min(this.policy.maxAttempts, this.maxAttemptsLimit)) return;
     // The shortest wait grpc-js can draw now, and its back-off state afterwards (as grpc-js does).

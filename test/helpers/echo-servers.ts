@@ -14,7 +14,12 @@ function loadEcho(): EchoPackage {
   return grpc.loadPackageDefinition(definition) as unknown as EchoPackage;
 }
 
-export type Behaviour = { kind: 'ok' } | { kind: 'fail'; code: grpc.status } | { kind: 'slow'; ms: number };
+export type Behaviour =
+  | { kind: 'ok' }
+  | { kind: 'fail'; code: grpc.status }
+  /** Sends response headers, then fails with `code` and a trailer `x-failed-at` (a committed call). */
+  | { kind: 'fail-after-headers'; code: grpc.status }
+  | { kind: 'slow'; ms: number };
 
 /**
  * In-process Echo servers on loopback addresses, for fast tests of the grpc-js glue (the cluster
@@ -85,7 +90,12 @@ export class EchoServers {
         const b = this.behaviour.get(address) ?? { kind: 'ok' };
         const answer = { message: call.request.message, pod: address, address };
         if (b.kind === 'fail') callback({ code: b.code, details: `failing on purpose at ${address}` });
-        else if (b.kind === 'slow') setTimeout(() => callback(null, answer), b.ms);
+        else if (b.kind === 'fail-after-headers') {
+          call.sendMetadata(new grpc.Metadata());
+          const trailers = new grpc.Metadata();
+          trailers.set('x-failed-at', address);
+          callback({ code: b.code, details: `failing after headers at ${address}`, metadata: trailers });
+        } else if (b.kind === 'slow') setTimeout(() => callback(null, answer), b.ms);
         else callback(null, answer);
       },
     });

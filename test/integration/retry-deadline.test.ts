@@ -1,10 +1,9 @@
 // A retry whose back-off the deadline would overtake: grpc-js never sends it, and the helper's
-// interceptor ends the call at once with the servers' error instead of DEADLINE_EXCEEDED.
+// call transformer ends the call at once with the servers' error instead of DEADLINE_EXCEEDED.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
-import { CALL_TAG_KEY, taggedCalls } from '../../lib/grpc/interceptor.js';
-import { register, thickChannelOptions, thickInterceptor } from '../../lib/index.js';
+import { register, thickCallTransformer, thickChannelOptions } from '../../lib/index.js';
 import { EchoBed } from '../helpers/echo-bed.js';
 import { echoClient } from '../helpers/echo-servers.js';
 
@@ -58,7 +57,7 @@ describe('retries and the deadline', () => {
       roundRobin: NO_EJECTION,
       retry: { initialBackoffMs: LONG_BACKOFF_MS, maxBackoffMs: LONG_BACKOFF_MS },
     });
-    assert.equal(options.interceptors?.length, 1, 'the helper adds its interceptor');
+    assert.equal(typeof options.callInvocationTransformer, 'function', 'the helper adds its transformer');
     const results = await failures(options, 5);
     for (const r of results) {
       assert.equal(r.code, grpc.status.UNAVAILABLE, r.details);
@@ -66,8 +65,11 @@ describe('retries and the deadline', () => {
       assert.ok(r.ms < DEADLINE_MS, `ended before its deadline (${r.ms} ms)`);
     }
     assert.equal(totalCalls() - before, 5, 'one attempt per call reached a server');
-    assert.ok(!servers.metadataKeys.has(CALL_TAG_KEY), 'the call id never reaches a server');
-    assert.equal(taggedCalls(), 0, 'ended calls leave nothing behind');
+    assert.deepEqual(
+      [...servers.metadataKeys].filter((key) => key.includes('thick')),
+      [],
+      'nothing of the tag reaches a server',
+    );
   });
 
   it('stock behaviour for comparison: the same config as a raw string waits and ends with DEADLINE_EXCEEDED', async () => {
@@ -82,8 +84,11 @@ describe('retries and the deadline', () => {
       [grpc.status.DEADLINE_EXCEEDED, grpc.status.DEADLINE_EXCEEDED],
     );
     assert.equal(totalCalls() - before, 2, 'grpc-js never sent the retry either');
-    // The raw string plus the exported interceptor behaves as the helper does.
-    const fixed = await failures({ 'grpc.service_config': raw, interceptors: [thickInterceptor(raw)] }, 1);
+    // The raw string plus the exported transformer behaves as the helper does.
+    const fixed = await failures(
+      { 'grpc.service_config': raw, callInvocationTransformer: thickCallTransformer(raw) },
+      1,
+    );
     assert.equal(fixed[0]?.code, grpc.status.UNAVAILABLE, fixed[0]?.details);
   });
 
@@ -114,6 +119,28 @@ describe('retries and the deadline', () => {
     client.close();
     assert.equal(error.code, grpc.status.UNAVAILABLE);
     assert.doesNotMatch(error.details, /not retried/);
-    assert.equal(taggedCalls(), 0);
+  });
+
+  it('leaves a committed call (headers received) with its own status and trailers', async () => {
+    for (const n of HOSTS) {
+      servers.behaviour.set(addr(n), { kind: 'fail-after-headers', code: grpc.status.UNAVAILABLE });
+    }
+    try {
+      const options = thickChannelOptions({
+        roundRobin: NO_EJECTION,
+        retry: { initialBackoffMs: LONG_BACKOFF_MS, maxBackoffMs: LONG_BACKOFF_MS },
+      });
+      const client = echoClient(target(), options);
+      const error = await client.call(DEADLINE_MS).then(
+        () => assert.fail('the servers fail every call'),
+        (e: grpc.ServiceError) => e,
+      );
+      client.close();
+      assert.equal(error.code, grpc.status.UNAVAILABLE);
+      assert.match(error.details, /^failing after headers at /);
+      assert.equal(error.metadata.get('x-failed-at').length, 1, 'the trailers reach the application');
+    } finally {
+      for (const n of HOSTS) servers.behaviour.set(addr(n), { kind: 'fail', code: grpc.status.UNAVAILABLE });
+    }
   });
 });
