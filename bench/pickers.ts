@@ -40,7 +40,7 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
       const loads = Array.from({ length: n }, (_, i) => {
         const load = new EndpointLoad(P2C_LOAD, typical, 0);
         load.picked(0);
-        load.started();
+        load.started(0, true);
         load.ended(1, 1 + (i % LATENCY_SPREAD_MS), true, false);
         return load;
       });
@@ -51,7 +51,7 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
         now += PICK_STEP_MS;
         const i = powerOfTwoChoices(n, Math.random, usable, cost);
         loads[i]!.picked(now);
-        loads[i]!.started();
+        loads[i]!.started(now, true);
         return i;
       };
     },

@@ -13,7 +13,7 @@ import type { EndpointChild } from './endpoint-child.js';
 
 /** What a policy measures per call besides what every thick policy does (thick_p2c: its load). */
 export interface CallMeter {
-  started(): void;
+  started(now: number, stream: boolean): void;
   /** `latencyMs` from the pick; `stream`: the call streams, so its length is no latency sample. */
   ended(now: number, latencyMs: number, code: number, stream: boolean): void;
 }
@@ -50,8 +50,9 @@ export class PickedCall implements PickResult {
   // grpc-js calls the hooks with itself as `this`: they must be bound, hence arrow properties.
   readonly onCallStarted = (): void => {
     this.leaf.onCallStarted?.();
-    this.ticket = this.child.callStarted(systemClock.now());
-    this.meter?.started();
+    const now = systemClock.now();
+    this.ticket = this.child.callStarted(now);
+    this.meter?.started(now, this.stream);
   };
 
   readonly onCallEnded: OnCallEnded = (code, details, trailers) => {

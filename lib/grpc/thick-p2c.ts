@@ -66,13 +66,13 @@ class LoadMeter implements CallMeter {
     private readonly failureCodes: ReadonlySet<number>,
   ) {}
 
-  started(): void {
-    this.load.started();
+  started(now: number, stream: boolean): void {
+    this.load.started(now, !stream);
   }
 
   ended(now: number, latencyMs: number, code: number, stream: boolean): void {
     // A cancelled call says nothing of the endpoint, and a stream's length is not its latency.
-    this.load.ended(now, latencyMs, code !== CANCELLED_CODE && !stream, this.failureCodes.has(code));
+    this.load.ended(now, latencyMs, code !== CANCELLED_CODE && !stream, this.failureCodes.has(code), !stream);
   }
 }
 

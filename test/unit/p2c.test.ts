@@ -158,7 +158,7 @@ const WARMED_ANSWERS = 35;
 /** One call picked at `at`, started, and ended `ms` later. */
 function call(l: EndpointLoad, at: number, ms: number, failed = false): void {
   l.picked(at);
-  l.started();
+  l.started(at, true);
   l.ended(at + ms, ms, true, failed);
 }
 
@@ -190,13 +190,40 @@ describe('endpoint load (peak EWMA)', () => {
     assert.ok(l.estimate(t + 500)! < 10, `faded: ${l.estimate(t + 500)}`);
   });
 
-  it('the average is the running mean at first, and ordinary jitter (under 4× the average) is no peak', () => {
+  it('the average is the running mean at first (warm-up answers included), and ordinary jitter (under 4× the average) is no peak', () => {
     const l = load();
     t = 0;
-    for (let i = 0; i < 5; i++) answer(l, 1); // the warm-up answers
-    answer(l, 10);
+    for (let i = 0; i < 5; i++) answer(l, 10); // the warm-up answers
+    answer(l, 20);
     answer(l, 30);
-    near(l.estimate(t), 20, 'the mean of 10 and 30, no peak');
+    near(l.estimate(t), (5 * 10 + 20 + 30) / 7, 'the mean of all seven answers, no peak');
+  });
+
+  it('one late answer right after the warm-up moves the average by a sixth, not to itself', () => {
+    const l = load();
+    t = 0;
+    for (let i = 0; i < 5; i++) answer(l, 2);
+    answer(l, 26); // a hiccup: a peak for a moment
+    // 300 ms later the peak is gone; the average has faded a little (no answers: 1 s time constant).
+    near(l.estimate(t + 300)!, (2 + 24 / 6) * Math.exp(-300 / 1000), 'only the average is left');
+  });
+
+  it('a call out longer than the estimate counts as the latency of the endpoint now (a stall is seen before any deadline)', () => {
+    const l = load();
+    warm(l, 2);
+    const start = t + 10;
+    l.picked(start);
+    l.started(start, true);
+    const young = l.cost(start + 1);
+    assert.ok(young > 3.5 && young <= 4, `young: the estimate (2 ms), one call in flight: ${young}`);
+    near(l.cost(start + 50), 50 * 2, 'out for 50 ms: at least 50 ms');
+    l.ended(start + 60, 60, false, false, true);
+    assert.ok(l.cost(start + 61) < 10, 'cancelled: nothing out, no sample');
+    const stream = load();
+    warm(stream, 2);
+    stream.picked(start);
+    stream.started(start, false);
+    assert.ok(stream.cost(start + 5000) < 10, 'a stream’s age proves nothing');
   });
 
   it('the first answers are a warm-up: a cold start shows as a peak, not in the average', () => {
@@ -236,7 +263,7 @@ describe('endpoint load (peak EWMA)', () => {
     near(l.estimate(t + 3000), held * Math.exp(-0.3), 'fades with the decay, not faster');
     const fresh = load({ failurePenalty: 2 });
     fresh.picked(0);
-    fresh.started();
+    fresh.started(0, true);
     fresh.ended(1, 1, true, true);
     near(fresh.estimate(1), 2 * P2C_DEFAULTS.defaultLatencyMs, 'unmeasured: from the typical latency');
   });
@@ -249,8 +276,8 @@ describe('endpoint load (peak EWMA)', () => {
     l.picked(t);
     assert.equal(l.pending(t), 2, 'picked, not started yet: already counted');
     near(l.cost(t), 60);
-    l.started();
-    l.started();
+    l.started(t, true);
+    l.started(t, true);
     assert.equal(l.pending(t), 2);
     l.ended(t + 5, 5, false, false);
     assert.equal(l.pending(t + 5), 1);
@@ -274,7 +301,7 @@ describe('endpoint load (peak EWMA)', () => {
     warm(l, 10);
     const end = t;
     l.picked(end);
-    l.started();
+    l.started(end, false);
     l.ended(end + 5000, 5000, false, false);
     near(l.estimate(end), 10);
   });
