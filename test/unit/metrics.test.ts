@@ -104,6 +104,40 @@ describe('metrics', () => {
     }
   });
 
+  it('a scrape builds each policy’s endpoint view once, and the next scrape sees fresh state', async () => {
+    const registry = new Registry();
+    registerThickMetrics(registry);
+    const target = 'dns-poll:///views.default.svc:50051';
+    const stats = acquireStats(target);
+    let builds = 0;
+    let ready = 1;
+    stats.addBalancer(() => {
+      builds += 1;
+      return {
+        policy: 'thick_round_robin',
+        panic: false,
+        endpoints: Array.from({ length: ready }, (_, i) => ({
+          endpoint: `10.0.0.${i + 1}:50051`,
+          state: 'ready' as const,
+          ejected: false,
+          health: 'unknown' as const,
+          draining: false,
+        })),
+      };
+    });
+    try {
+      await registry.metrics();
+      assert.equal(builds, 1, 'one build for every gauge of the scrape');
+      ready = 3;
+      await new Promise((resolve) => setImmediate(resolve));
+      const text = await registry.metrics();
+      assert.equal(builds, 2);
+      assert.equal(sample(text, 'endpoints', { target, state: 'ready' }), 3);
+    } finally {
+      releaseStats(target);
+    }
+  });
+
   it('events reach typed listeners; a listener that throws does not break the emitter', () => {
     const seen: string[] = [];
     const off1 = thickEvents.on('endpoint_added', () => {
