@@ -36,12 +36,18 @@ const SCENARIOS: readonly KindScenario[] = [
   {
     name: 'rolling update without preStop (servers with gracefulShutdown): none failed, new pods serve',
     replicas: 3,
-    run: (d) => scenarios.rollingUpdate(d, { preStop: false, label: 'kind, gracefulShutdown drain delay' }),
+    run: (d) =>
+      scenarios.rollingUpdate(d, {
+        preStop: false,
+        label: 'kind, gracefulShutdown drain delay',
+        report: console.log,
+      }),
   },
   {
     name: 'rolling update with preStop: none failed, new pods serve',
     replicas: 3,
-    run: (d) => scenarios.rollingUpdate(d, { preStop: true, label: 'kind, preStop 13 s' }),
+    run: (d) =>
+      scenarios.rollingUpdate(d, { preStop: true, label: 'kind, preStop 13 s', report: console.log }),
   },
   {
     name: 'pod deletion: none failed, the deleted pod gets no call once polled, its replacement does',

@@ -15,6 +15,7 @@ export async function rollingUpdateWithoutPreStop(cluster: LocalCluster, label: 
   await rollingUpdate(bedDriver(cluster), {
     preStop: false,
     label,
+    report: console.log,
     ratePerSecond: ROLLING_RATE,
     deadlineMs: ROLLING_DEADLINE_MS,
   });

@@ -189,11 +189,13 @@ function assertNoCallAfterRemoval(
 
 export interface RollingUpdateOptions extends LoadShape {
   readonly preStop: boolean;
-  /** Says which servers are rolled, in the printed line. */
+  /** Says which servers are rolled, in the reported line. */
   readonly label?: string;
+  /** Receives one line with both clients' failed calls (a test prints it); default: nowhere. */
+  readonly report?: (line: string) => void;
 }
 
-/** A rolling update under load: no call fails (stock grpc-js's failures are printed beside), the new pods serve. */
+/** A rolling update under load: no call fails (stock grpc-js's failures are reported beside), the new pods serve. */
 export async function rollingUpdate(
   driver: ScenarioDriver,
   options: RollingUpdateOptions,
@@ -210,7 +212,7 @@ export async function rollingUpdate(
     },
   );
   const what = `rolling update ${options.preStop ? 'with' : 'without'} preStop (${options.label ?? driver.label})`;
-  console.log(
+  options.report?.(
     `${what}: failed calls ${t.failures} with grpc-thick-client${s ? `, ${s.failures} with stock grpc-js` : ''}`,
   );
   assert.equal(t.failures, 0, describeLoad(t));
