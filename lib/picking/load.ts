@@ -38,6 +38,19 @@ const PEAK_FACTOR = 4;
 /** Answers of a new endpoint that count in its peak but not in its average (see observe()). */
 const WARM_UP_ANSWERS = 5;
 
+/** The average moves at least 1/10 of the way to each answer, however close together they come. */
+const AVERAGE_MEMORY_ANSWERS = 10;
+
+/** One answer moves the average at most as if it were twice the average: a late answer is a peak. */
+const AVERAGE_CAP_FACTOR = 2;
+
+/**
+ * Every answer above the cap for half a second (decay / 20) and at least 3 answers: the pod's
+ * latency has changed (not a pause of 20-100 ms), and the average becomes the fastest of them.
+ */
+const SLOW_SHIFT_DIVISOR = 20;
+const SLOW_SHIFT_ANSWERS = 3;
+
 /**
  * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
  * latency. An endpoint that has not answered yet is assumed to be this fast, so a new pod gets its
@@ -101,6 +114,10 @@ export class EndpointLoad {
   private answers = 0;
   /** Timed calls (not streams) in flight, and a lower bound on when the oldest of them started. */
   private timedOut = 0;
+  /** Since when every answer has been above the average's cap (null: the last one was not), how many, the fastest. */
+  private slowSince: number | null = null;
+  private slowAnswers = 0;
+  private slowFastestMs = 0;
   private oldestAt = 0;
 
   constructor(
@@ -222,12 +239,7 @@ export class EndpointLoad {
       this.averageMs = this.answers === 1 ? latencyMs : Math.min(this.averageMs, latencyMs);
       this.sampledAt = now;
     } else {
-      // At least the running mean, so the average settles within its first answers. The warm-up
-      // answers count in it: the first answer after them moves the average by a sixth, not all of it
-      // (one late answer there had left an equal pod looking slow, and starved, for seconds).
-      const weight = Math.max(1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs), 1 / this.answers);
-      this.averageMs += (latencyMs - this.averageMs) * weight;
-      this.sampledAt = now;
+      this.updateAverage(now, latencyMs);
     }
     // Peak: an answer far slower than the pod's average raises the estimate at once. Ordinary
     // jitter (an answer 1.5× the average) must not: it would keep every pod's estimate on its
@@ -235,5 +247,44 @@ export class EndpointLoad {
     const peakNow = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
     this.peakMs = outlier ? Math.max(latencyMs, peakNow) : peakNow;
     this.peakAt = now;
+  }
+
+  /**
+   * The average resists what a busy machine does to single answers and follows what a pod really
+   * does. In the simulation with pods that pause (test/helpers/p2c-sim.ts), an average that took
+   * every late answer in left a paused pod looking slow, and starved of the answers that would
+   * correct it, for tens of seconds (equal pods split up to 2.2×; now ≤ 1.3).
+   */
+  private updateAverage(now: number, latencyMs: number): void {
+    const { decayMs } = this.settings;
+    // Time-weighted as Linkerd's EWMA, but never less than one answer in AVERAGE_MEMORY_ANSWERS (the
+    // running mean at first, warm-up answers included), so a pod that gets few calls still
+    // converges within a few answers.
+    const weight = Math.max(
+      1 - Math.exp(-Math.max(0, now - this.sampledAt) / decayMs),
+      1 / Math.min(this.answers, AVERAGE_MEMORY_ANSWERS),
+    );
+    this.sampledAt = now;
+    const cap = AVERAGE_CAP_FACTOR * this.averageMs;
+    if (latencyMs <= cap) {
+      this.slowSince = null;
+      this.averageMs += (latencyMs - this.averageMs) * weight;
+      return;
+    }
+    // Above the cap: a late answer moves the average as if it were at the cap (it is a peak), unless
+    // every answer has been above the cap for long enough to be the pod's new latency.
+    if (this.slowSince === null) {
+      this.slowSince = now;
+      this.slowAnswers = 0;
+      this.slowFastestMs = latencyMs;
+    }
+    this.slowAnswers += 1;
+    this.slowFastestMs = Math.min(this.slowFastestMs, latencyMs);
+    if (this.slowAnswers >= SLOW_SHIFT_ANSWERS && now - this.slowSince >= decayMs / SLOW_SHIFT_DIVISOR) {
+      this.averageMs = this.slowFastestMs;
+      this.slowSince = null;
+    } else {
+      this.averageMs += (cap - this.averageMs) * weight;
+    }
   }
 }

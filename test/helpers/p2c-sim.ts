@@ -62,10 +62,14 @@ export interface SimSpec {
   /** How long pod `pod` takes to answer a call sent at `now`. */
   readonly latencyMs: (pod: number, now: number, random: RandomSource) => number;
   readonly seed: number;
+  /** Calls sent from this time on are also counted apart (`perPodFrom`). */
+  readonly countFromMs?: number;
 }
 
 export interface SimResult {
   readonly perPod: readonly number[];
+  /** Calls sent at or after `countFromMs`, per pod. */
+  readonly perPodFrom: readonly number[];
   /** Every call's latency, sorted ascending (a deadline counts as the deadline). */
   readonly latencies: readonly number[];
   readonly failures: number;
@@ -120,6 +124,7 @@ export function simulate(spec: SimSpec): SimResult {
   };
 
   const perPod = keys.map(() => 0);
+  const perPodFrom = keys.map(() => 0);
   const latencies: number[] = [];
   let failures = 0;
   const interval = 1000 / spec.ratePerSecond;
@@ -139,6 +144,7 @@ export function simulate(spec: SimSpec): SimResult {
       load.started(sentAt, true);
       const ticket = gate.started(key, sentAt);
       perPod[pod]! += 1;
+      if (sentAt >= (spec.countFromMs ?? Number.POSITIVE_INFINITY)) perPodFrom[pod]! += 1;
       const answerMs = spec.latencyMs(pod, sentAt, random);
       const timedOut = answerMs > spec.deadlineMs;
       const tookMs = Math.min(answerMs, spec.deadlineMs);
@@ -158,7 +164,7 @@ export function simulate(spec: SimSpec): SimResult {
   clock.setTimer(arrive, 0);
   clock.runUntil(spec.durationMs + spec.deadlineMs + 1);
   latencies.sort((a, b) => a - b);
-  return { perPod, latencies, failures, total };
+  return { perPod, perPodFrom, latencies, failures, total };
 }
 
 /** Latency of a quiet loopback call: ~1.5 ms with log-normal jitter. */
@@ -175,4 +181,26 @@ export function quietLatency(random: RandomSource): number {
 export function busyLatency(random: RandomSource): number {
   const base = quietLatency(random);
   return random() < 0.02 ? base + 5 + 20 * random() : base;
+}
+
+/**
+ * A pod process that is not scheduled for a while (a busy machine, its own GC): every answer due
+ * during a pause waits for its end. Pauses come at `perSecond` per pod and last 20-100 ms.
+ */
+export function pausingPods(pods: number, durationMs: number, perSecond: number, random: RandomSource) {
+  const pauses: { start: number; end: number }[][] = [];
+  for (let pod = 0; pod < pods; pod++) {
+    const list: { start: number; end: number }[] = [];
+    for (let t = 0; t < durationMs; ) {
+      t += (-Math.log(1 - random()) / perSecond) * 1000;
+      const length = 20 + 80 * random();
+      list.push({ start: t, end: t + length });
+    }
+    pauses.push(list);
+  }
+  /** When an answer due at `at` from `pod` really comes. */
+  return (pod: number, at: number): number => {
+    for (const p of pauses[pod]!) if (at >= p.start && at < p.end) return p.end;
+    return at;
+  };
 }

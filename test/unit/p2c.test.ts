@@ -190,22 +190,61 @@ describe('endpoint load (peak EWMA)', () => {
     assert.ok(l.estimate(t + 500)! < 10, `faded: ${l.estimate(t + 500)}`);
   });
 
-  it('the average is the running mean at first (warm-up answers included), and ordinary jitter (under 4× the average) is no peak', () => {
+  it('the average is the running mean at first (warm-up answers included), and ordinary jitter is no peak', () => {
     const l = load();
     t = 0;
     for (let i = 0; i < 5; i++) answer(l, 10); // the warm-up answers
-    answer(l, 20);
-    answer(l, 30);
-    near(l.estimate(t), (5 * 10 + 20 + 30) / 7, 'the mean of all seven answers, no peak');
+    answer(l, 14);
+    answer(l, 18);
+    near(l.estimate(t), (5 * 10 + 14 + 18) / 7, 'the mean of all seven answers, no peak');
   });
 
-  it('one late answer right after the warm-up moves the average by a sixth, not to itself', () => {
+  it('one late answer moves the average as if it were twice the average: it is a peak, not a new normal', () => {
     const l = load();
-    t = 0;
-    for (let i = 0; i < 5; i++) answer(l, 2);
-    answer(l, 26); // a hiccup: a peak for a moment
-    // 300 ms later the peak is gone; the average has faded a little (no answers: 1 s time constant).
-    near(l.estimate(t + 300)!, (2 + 24 / 6) * Math.exp(-300 / 1000), 'only the average is left');
+    warm(l, 2);
+    const before = l.estimate(t)!;
+    answer(l, 50); // a pause of the pod, or of this machine
+    assert.equal(l.estimate(t), 50, 'a peak at once');
+    // 300 ms later the peak is gone; the average moved by at most a tenth of (2 × 2 - 2) and faded a
+    // little (no answers: 1 s time constant).
+    const after = l.estimate(t + 300)!;
+    assert.ok(after <= (before + (2 * before - before) / 10) * Math.exp(-300 / 1000) + 1e-9, `${after}`);
+  });
+
+  it('answers that stay above twice the average for half a second become the average (the pod changed)', () => {
+    const l = load();
+    warm(l, 2);
+    for (let i = 0; i < 5; i++) {
+      t += 150;
+      l.picked(t);
+      l.started(t, true);
+      l.ended(t + 52, 52 + i, true, false);
+    }
+    t += 52;
+    // 100 ms on, the peak has faded: what is left is the average.
+    assert.ok(
+      l.estimate(t + 100)! > 40,
+      `the average follows a pod now 50 ms slower: ${l.estimate(t + 100)}`,
+    );
+  });
+
+  it('a pod whose average is stale-high comes back within a few fast answers, however far apart', () => {
+    const l = load();
+    warm(l, 2);
+    for (let i = 0; i < 5; i++) {
+      t += 150;
+      l.picked(t);
+      l.started(t, true);
+      l.ended(t + 40, 40, true, false);
+    }
+    t += 40;
+    for (let i = 0; i < 40; i++) {
+      t += 300; // rarely picked while it looks slow
+      l.picked(t);
+      l.started(t, true);
+      l.ended(t + 2, 2, true, false);
+    }
+    assert.ok(l.estimate(t)! < 3, `back near 2 ms: ${l.estimate(t)}`);
   });
 
   it('a call out longer than the estimate counts as the latency of the endpoint now (a stall is seen before any deadline)', () => {
