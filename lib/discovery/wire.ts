@@ -1,0 +1,486 @@
+// The DNS wire format for the resolver's own client (dns-client.ts): an A or AAAA query, and the
+// parse of its answer down to an exact, order-independent identity of the address set. Pure: no
+// sockets. Every read is bounds-checked: a garbled packet is a result, never an exception.
+import { DNS_WIRE_DEFAULTS } from '../config/defaults.js';
+import type { AddressRecord, Family } from './answer.js';
+
+const HEADER_LENGTH = 12;
+const QUESTION_OFFSET = HEADER_LENGTH;
+/** Type and class after the question name. */
+const QUESTION_FIXED_LENGTH = 4;
+/** Type, class, TTL and RDLENGTH after a record's owner name. */
+const RR_FIXED_LENGTH = 10;
+/** The EDNS0 OPT record: root name, type, class (= UDP size), TTL (= flags), RDLENGTH 0. */
+const OPT_LENGTH = 11;
+const TYPE_A = 1;
+const TYPE_CNAME = 5;
+const TYPE_AAAA = 28;
+const TYPE_OPT = 41;
+const CLASS_IN = 1;
+const FLAG_QR = 0x8000;
+const FLAG_TC = 0x0200;
+const FLAG_RD = 0x0100;
+const OPCODE_SHIFT = 11;
+const OPCODE_MASK = 0xf;
+const RCODE_MASK = 0xf;
+const LABEL_KIND_MASK = 0xc0;
+const POINTER_KIND = 0xc0;
+const POINTER_HIGH_MASK = 0x3f;
+const MAX_LABEL_LENGTH = 63;
+/** RFC 1035 §3.1: a name is at most 255 octets on the wire, length octets and root included. */
+const MAX_NAME_WIRE_LENGTH = 255;
+const ASCII_MAX = 0x7f;
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+const LOWERCASE_BIT = 0x20;
+/** RFC 2181 §8: a TTL with its top bit set is read as 0. */
+const MAX_TTL = 0x7fffffff;
+const IPV4_LENGTH = 4;
+const IPV6_LENGTH = 16;
+const IPV6_WORDS32 = IPV6_LENGTH / IPV4_LENGTH;
+const IPV6_GROUPS = 8;
+const HEX = 16;
+
+export const RCODE = Object.freeze({
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+});
+
+/** One query as sent, and what its answer must echo. */
+export interface DnsQuestion {
+  readonly id: number;
+  readonly name: string;
+  readonly family: Family;
+  readonly packet: Buffer;
+  /** The name in lowercased wire form: the echoed question and owner names compare against it. */
+  readonly key: string;
+  /** The same bytes, root label included, to match owner names written out in full without a copy. */
+  readonly wire: Uint8Array;
+}
+
+export type EncodeResult =
+  | { readonly ok: true; readonly question: DnsQuestion }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * A recursive (RD) query for the A or AAAA records of `name`, with an EDNS0 OPT record advertising
+ * `ednsUdpSize` (0: none, for a server that answers FORMERR to EDNS).
+ */
+export function encodeQuery(
+  name: string,
+  family: Family,
+  id: number,
+  ednsUdpSize: number = DNS_WIRE_DEFAULTS.ednsUdpSize,
+): EncodeResult {
+  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
+  let nameLength = 1;
+  for (const label of labels) {
+    if (label.length === 0) return { ok: false, reason: 'empty label' };
+    if (label.length > MAX_LABEL_LENGTH)
+      return { ok: false, reason: `label longer than ${MAX_LABEL_LENGTH}` };
+    for (let i = 0; i < label.length; i++) {
+      if (label.charCodeAt(i) > ASCII_MAX) return { ok: false, reason: 'not an ASCII name' };
+    }
+    nameLength += 1 + label.length;
+  }
+  if (nameLength > MAX_NAME_WIRE_LENGTH) return { ok: false, reason: 'name too long' };
+  const packet = Buffer.alloc(
+    HEADER_LENGTH + nameLength + QUESTION_FIXED_LENGTH + (ednsUdpSize > 0 ? OPT_LENGTH : 0),
+  );
+  packet.writeUInt16BE(id, 0);
+  packet.writeUInt16BE(FLAG_RD, 2);
+  packet.writeUInt16BE(1, 4); // QDCOUNT
+  packet.writeUInt16BE(ednsUdpSize > 0 ? 1 : 0, 10); // ARCOUNT
+  let p = QUESTION_OFFSET;
+  for (const label of labels) {
+    packet[p++] = label.length;
+    p += packet.write(label, p, 'latin1');
+  }
+  packet[p++] = 0;
+  packet.writeUInt16BE(family === 4 ? TYPE_A : TYPE_AAAA, p);
+  packet.writeUInt16BE(CLASS_IN, p + 2);
+  p += QUESTION_FIXED_LENGTH;
+  if (ednsUdpSize > 0) {
+    // Root owner (the zero byte Buffer.alloc left), then type, class = UDP size; TTL and RDLENGTH 0.
+    packet.writeUInt16BE(TYPE_OPT, p + 1);
+    packet.writeUInt16BE(ednsUdpSize, p + 3);
+  }
+  const key = nameKey(packet, QUESTION_OFFSET)!;
+  const wire = Buffer.from(`${key}\0`, 'latin1');
+  return { ok: true, question: { id, name, family, packet, key, wire } };
+}
+
+export type ParsedResponse =
+  /** Not an answer to this question (another id, a query, another question): keep waiting. */
+  | { readonly kind: 'ignored'; readonly reason: string }
+  /** Our answer, but not well-formed. */
+  | { readonly kind: 'garbled'; readonly reason: string }
+  /** TC set: ask again over TCP. */
+  | { readonly kind: 'truncated' }
+  | { readonly kind: 'rcode'; readonly rcode: number }
+  /** NOERROR; no accepted record is NODATA. */
+  | { readonly kind: 'answer'; readonly answer: AddressAnswer };
+
+const garbled = (reason: string): ParsedResponse => ({ kind: 'garbled', reason });
+const ignored = (reason: string): ParsedResponse => ({ kind: 'ignored', reason });
+
+/**
+ * Checks that `packet` answers `question` and collects its addresses: A or AAAA records (class IN)
+ * owned by the question name or by a CNAME target chained from it; other records are skipped.
+ * With `acceptTruncated` (a TCP answer) the TC bit is not looked at.
+ */
+export function parseResponse(
+  packet: Uint8Array,
+  question: DnsQuestion,
+  acceptTruncated = false,
+): ParsedResponse {
+  const end = packet.length;
+  if (end < HEADER_LENGTH) return ignored('shorter than a DNS header');
+  if (u16(packet, 0) !== question.id) return ignored('another id');
+  const flags = u16(packet, 2);
+  if ((flags & FLAG_QR) === 0) return ignored('a query, not a response');
+  if (((flags >> OPCODE_SHIFT) & OPCODE_MASK) !== 0) return ignored('not a standard query');
+  const rcode = flags & RCODE_MASK;
+  const qdcount = u16(packet, 4);
+  const ancount = u16(packet, 6);
+  // Some servers leave the question out of an error answer: the id and the source address match.
+  if (qdcount === 0 && rcode !== RCODE.NOERROR) return { kind: 'rcode', rcode };
+  if (qdcount !== 1) return ignored(`${qdcount} questions`);
+  const key = nameKey(packet, QUESTION_OFFSET);
+  if (key === undefined) return garbled('bad question name');
+  let p = skipName(packet, QUESTION_OFFSET);
+  if (p < 0 || p + QUESTION_FIXED_LENGTH > end) return garbled('question cut short');
+  if (key !== question.key) return ignored('another question name');
+  const wanted = question.family === 4 ? TYPE_A : TYPE_AAAA;
+  if (u16(packet, p) !== wanted || u16(packet, p + 2) !== CLASS_IN) return ignored('another question type');
+  p += QUESTION_FIXED_LENGTH;
+  if ((flags & FLAG_TC) !== 0 && !acceptTruncated) return { kind: 'truncated' };
+  if (rcode !== RCODE.NOERROR) return { kind: 'rcode', rcode };
+  return walkAnswers(packet, p, ancount, question, wanted);
+}
+
+/** Names seen in one answer section, numbered; 0 is the question name. */
+class NameTable {
+  private readonly ids = new Map<string, number>();
+  /** Offset where a name starts → its number, so compressed owners are looked up, not re-read. */
+  private readonly byOffset = new Map<number, number>();
+
+  constructor(private readonly question: DnsQuestion) {
+    this.ids.set(question.key, 0);
+    this.byOffset.set(QUESTION_OFFSET, 0);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The number of the name at `offset`, or -1 when it is garbled. */
+  idAt(packet: Uint8Array, offset: number): number {
+    let start = offset;
+    if ((packet[offset]! & LABEL_KIND_MASK) === POINTER_KIND) {
+      start = pointerTarget(packet, offset);
+      if (start < 0 || start >= offset) return -1;
+      if (start === QUESTION_OFFSET) return 0;
+    } else if (isWireName(packet, offset, this.question.wire)) {
+      // Servers that do not compress repeat the question name in full in every record.
+      return 0;
+    }
+    const cached = this.byOffset.get(start);
+    if (cached !== undefined) return cached;
+    const key = nameKey(packet, start);
+    if (key === undefined) return -1;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    this.byOffset.set(start, id);
+    return id;
+  }
+}
+
+function walkAnswers(
+  packet: Uint8Array,
+  start: number,
+  ancount: number,
+  question: DnsQuestion,
+  wanted: number,
+): ParsedResponse {
+  const end = packet.length;
+  const length = wanted === TYPE_A ? IPV4_LENGTH : IPV6_LENGTH;
+  const names = new NameTable(question);
+  const owners = new Int32Array(ancount);
+  const offsets = new Uint32Array(ancount);
+  const ttls = new Uint32Array(ancount);
+  let cnames: Map<number, number> | undefined;
+  let count = 0;
+  let p = start;
+  for (let i = 0; i < ancount; i++) {
+    if (p >= end) return garbled(`answer ${i + 1} of ${ancount} missing`);
+    const owner = names.idAt(packet, p);
+    p = skipName(packet, p);
+    if (owner < 0 || p < 0) return garbled(`answer ${i + 1}: bad owner name`);
+    if (p + RR_FIXED_LENGTH > end) return garbled(`answer ${i + 1} cut short`);
+    const type = u16(packet, p);
+    const klass = u16(packet, p + 2);
+    const ttl = u32(packet, p + 4);
+    const rdlength = u16(packet, p + 8);
+    const rdata = p + RR_FIXED_LENGTH;
+    p = rdata + rdlength;
+    if (p > end) return garbled(`answer ${i + 1}: data cut short`);
+    if (klass !== CLASS_IN) continue;
+    if (type === wanted) {
+      if (rdlength !== length) return garbled(`answer ${i + 1}: ${rdlength}-byte address`);
+      owners[count] = owner;
+      offsets[count] = rdata;
+      ttls[count] = ttl > MAX_TTL ? 0 : ttl;
+      count++;
+    } else if (type === TYPE_CNAME) {
+      const target = rdlength > 0 ? names.idAt(packet, rdata) : -1;
+      const targetEnd = target < 0 ? -1 : skipName(packet, rdata);
+      if (targetEnd < 0 || targetEnd > p) return garbled(`answer ${i + 1}: bad CNAME target`);
+      cnames ??= new Map();
+      if (!cnames.has(owner)) cnames.set(owner, target);
+    }
+  }
+  const accepted = cnames ? chainFrom(cnames, names.size) : undefined;
+  let kept = 0;
+  for (let i = 0; i < count; i++) {
+    if (accepted ? accepted[owners[i]!] !== 1 : owners[i] !== 0) continue;
+    offsets[kept] = offsets[i]!;
+    ttls[kept] = ttls[i]!;
+    kept++;
+  }
+  const answer = new AddressAnswer(
+    packet,
+    question.family,
+    offsets.subarray(0, kept),
+    ttls.subarray(0, kept),
+  );
+  return { kind: 'answer', answer };
+}
+
+/** Marks the question name and the CNAME targets chained from it. */
+function chainFrom(cnames: ReadonlyMap<number, number>, size: number): Uint8Array {
+  const chain = new Uint8Array(size);
+  let id: number | undefined = 0;
+  for (let hops = 0; id !== undefined && chain[id] !== 1; hops++) {
+    chain[id] = 1;
+    if (hops === DNS_WIRE_DEFAULTS.maxCnameChain) break;
+    id = cnames.get(id);
+  }
+  return chain;
+}
+
+/**
+ * The A or AAAA records of one answer, kept as offsets into the packet. The identity and smallest
+ * TTL are computed at once from the raw bytes; addresses become strings only when asked for.
+ */
+export class AddressAnswer {
+  readonly ok = true as const;
+  /** Equal for equal sets of addresses, whatever the order or repetition of the records. */
+  readonly identity: string;
+  /** The smallest TTL of the records, in seconds (0 when there are none). */
+  readonly ttlSeconds: number;
+  private decoded: readonly AddressRecord[] | undefined;
+
+  constructor(
+    private readonly packet: Uint8Array,
+    readonly family: Family,
+    private readonly offsets: Uint32Array,
+    private readonly ttls: Uint32Array,
+  ) {
+    this.identity = family === 4 ? identity4(packet, offsets) : identity6(packet, offsets);
+    let min = ttls.length > 0 ? Number.POSITIVE_INFINITY : 0;
+    for (let i = 0; i < ttls.length; i++) min = Math.min(min, ttls[i]!);
+    this.ttlSeconds = min;
+  }
+
+  /** Records accepted, in answer order (duplicates included, as c-ares gave them). */
+  get size(): number {
+    return this.offsets.length;
+  }
+
+  get records(): readonly AddressRecord[] {
+    this.decoded ??= Object.freeze(
+      Array.from(this.offsets, (offset, i) => ({
+        address: this.family === 4 ? formatIPv4(this.packet, offset) : formatIPv6(this.packet, offset),
+        ttl: this.ttls[i]!,
+      })),
+    );
+    return this.decoded;
+  }
+}
+
+/** Sorted distinct addresses as 32-bit numbers, as a latin1 string: exact, and compared in one step. */
+function identity4(packet: Uint8Array, offsets: Uint32Array): string {
+  const words = new Uint32Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) words[i] = u32(packet, offsets[i]!);
+  words.sort();
+  return wordsToString(words, dedupe(words, 1));
+}
+
+function identity6(packet: Uint8Array, offsets: Uint32Array): string {
+  const n = offsets.length;
+  const raw = new Uint32Array(n * IPV6_WORDS32);
+  for (let i = 0; i < n; i++) {
+    for (let w = 0; w < IPV6_WORDS32; w++)
+      raw[i * IPV6_WORDS32 + w] = u32(packet, offsets[i]! + w * IPV4_LENGTH);
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    for (let w = 0; w < IPV6_WORDS32; w++) {
+      const d = raw[a * IPV6_WORDS32 + w]! - raw[b * IPV6_WORDS32 + w]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  const sorted = new Uint32Array(n * IPV6_WORDS32);
+  for (let i = 0; i < n; i++)
+    sorted.set(raw.subarray(order[i]! * IPV6_WORDS32, (order[i]! + 1) * IPV6_WORDS32), i * IPV6_WORDS32);
+  return wordsToString(sorted, dedupe(sorted, IPV6_WORDS32));
+}
+
+/** Drops repeated entries of `width` words from a sorted array in place; returns the words kept. */
+function dedupe(words: Uint32Array, width: number): number {
+  let kept = 0;
+  for (let i = 0; i < words.length; i += width) {
+    let same = kept > 0;
+    for (let w = 0; same && w < width; w++) same = words[i + w] === words[kept - width + w];
+    if (same) continue;
+    if (kept !== i) words.copyWithin(kept, i, i + width);
+    kept += width;
+  }
+  return kept;
+}
+
+function wordsToString(words: Uint32Array, length: number): string {
+  return Buffer.from(words.buffer, words.byteOffset, length * Uint32Array.BYTES_PER_ELEMENT).toString(
+    'latin1',
+  );
+}
+
+export function formatIPv4(packet: Uint8Array, offset: number): string {
+  return `${packet[offset]}.${packet[offset + 1]}.${packet[offset + 2]}.${packet[offset + 3]}`;
+}
+
+/**
+ * RFC 5952 text as inet_ntop writes it (and so Node and c-ares): lowercase, leading zeros dropped,
+ * the longest run of two or more zero groups (the first of equal ones) as "::", and the last 32
+ * bits as dotted IPv4 for IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) addresses.
+ */
+export function formatIPv6(packet: Uint8Array, offset: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < IPV6_GROUPS; i++) groups.push(u16(packet, offset + 2 * i));
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < IPV6_GROUPS; ) {
+    let j = i;
+    while (j < IPV6_GROUPS && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  if (bestLength < 2) bestStart = -1;
+  const mappedGroup = 5;
+  const embedsIPv4 =
+    bestStart === 0 && (bestLength === 6 || (bestLength === mappedGroup && groups[mappedGroup] === 0xffff));
+  let text = '';
+  for (let i = 0; i < IPV6_GROUPS; i++) {
+    if (i === bestStart) {
+      text += i === 0 ? '::' : ':';
+      i += bestLength - 1;
+      continue;
+    }
+    if (embedsIPv4 && i === 6) return text + formatIPv4(packet, offset + 12);
+    text += groups[i]!.toString(HEX) + (i < IPV6_GROUPS - 1 ? ':' : '');
+  }
+  return text;
+}
+
+function u16(packet: Uint8Array, offset: number): number {
+  return (packet[offset]! << 8) | packet[offset + 1]!;
+}
+
+function u32(packet: Uint8Array, offset: number): number {
+  return (
+    ((packet[offset]! << 24) |
+      (packet[offset + 1]! << 16) |
+      (packet[offset + 2]! << 8) |
+      packet[offset + 3]!) >>>
+    0
+  );
+}
+
+/** Where a compression pointer at `offset` leads; -1 when it is cut short. */
+function pointerTarget(packet: Uint8Array, offset: number): number {
+  if (offset + 1 >= packet.length) return -1;
+  return ((packet[offset]! & POINTER_HIGH_MASK) << 8) | packet[offset + 1]!;
+}
+
+/** The offset after the name at `offset` (its last label or its pointer), or -1 when garbled. */
+function skipName(packet: Uint8Array, offset: number): number {
+  let p = offset;
+  for (;;) {
+    if (p >= packet.length) return -1;
+    const length = packet[p]!;
+    if (length === 0) return p + 1;
+    const kind = length & LABEL_KIND_MASK;
+    if (kind === POINTER_KIND) return p + 2 <= packet.length ? p + 2 : -1;
+    if (kind !== 0) return -1;
+    p += 1 + length;
+  }
+}
+
+/** Whether the uncompressed name at `offset` is `wire` (lowercase), ignoring case. */
+function isWireName(packet: Uint8Array, offset: number, wire: Uint8Array): boolean {
+  if (offset + wire.length > packet.length) return false;
+  for (let i = 0; i < wire.length; i++) {
+    const c = packet[offset + i]!;
+    if ((c >= UPPER_A && c <= UPPER_Z ? c | LOWERCASE_BIT : c) !== wire[i]) return false;
+  }
+  return true;
+}
+
+const keyScratch = Buffer.alloc(MAX_NAME_WIRE_LENGTH);
+
+/**
+ * The name at `offset` with pointers followed, lowercased, in wire form; undefined when garbled.
+ * Each pointer must lead before the start of the labels it ends, so pointers cannot loop, and the
+ * whole name stays within 255 octets.
+ */
+function nameKey(packet: Uint8Array, offset: number): string | undefined {
+  let p = offset;
+  let segmentStart = offset;
+  let length = 0;
+  for (;;) {
+    if (p >= packet.length) return undefined;
+    const labelLength = packet[p]!;
+    if (labelLength === 0) break;
+    const kind = labelLength & LABEL_KIND_MASK;
+    if (kind === POINTER_KIND) {
+      const target = pointerTarget(packet, p);
+      if (target < 0 || target >= segmentStart) return undefined;
+      p = target;
+      segmentStart = target;
+      continue;
+    }
+    if (kind !== 0) return undefined;
+    if (p + 1 + labelLength > packet.length || length + 1 + labelLength + 1 > MAX_NAME_WIRE_LENGTH)
+      return undefined;
+    keyScratch[length++] = labelLength;
+    for (let i = 1; i <= labelLength; i++) {
+      const c = packet[p + i]!;
+      keyScratch[length++] = c >= UPPER_A && c <= UPPER_Z ? c | LOWERCASE_BIT : c;
+    }
+    p += 1 + labelLength;
+  }
+  return keyScratch.toString('latin1', 0, length);
+}
