@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as dnsPacket from 'dns-packet';
 import { DNS_WIRE_DEFAULTS } from '../../lib/config/defaults.js';
+import { type AddressAnswer, formatIPv6 } from '../../lib/discovery/address-set.js';
 import type { Family } from '../../lib/discovery/answer.js';
 import {
-  type AddressAnswer,
   type DnsQuestion,
   encodeQuery,
-  formatIPv6,
   type ParsedResponse,
   parseResponse,
   RCODE,
