@@ -74,7 +74,7 @@ export class WireDnsQuerier implements DnsQuerier {
     const attempts = this.tries * this.list.length;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const server = this.list[attempt % this.list.length]!;
-      const step = await this.ask(server, name, family);
+      const step = await this.ask(server, name, family, epoch);
       if (step.final || epoch !== this.epoch)
         return epoch === this.epoch ? step.result : cancelled(name, family);
       last = step.result;
@@ -88,7 +88,7 @@ export class WireDnsQuerier implements DnsQuerier {
     for (const abort of [...this.aborts]) abort();
   }
 
-  private async ask(server: DnsServer, name: string, family: Family): Promise<Step> {
+  private async ask(server: DnsServer, name: string, family: Family, epoch: number): Promise<Step> {
     const encoded = encodeQuery(name, family, randomInt(ID_RANGE), this.ednsUdpSize);
     if (!encoded.ok) return { final: true, result: failure('EBADNAME', name, family, encoded.reason) };
     const question = encoded.question;
@@ -102,6 +102,7 @@ export class WireDnsQuerier implements DnsQuerier {
         exchange = undefined;
       }
     }
+    if (epoch !== this.epoch) return { final: true, result: cancelled(name, family) };
     if (!exchange) {
       exchange = await tcpExchange(server, question, this.timeoutMs, this.register);
       // Back to UDP once the answer would fit in it again (the set shrank).

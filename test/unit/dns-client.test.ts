@@ -127,6 +127,11 @@ describe('WireDnsQuerier against the in-process server', () => {
     assert.equal(server.queries.length, 2, 'negative answers are final: no retry');
   });
 
+  it('a name that cannot be asked is EBADNAME, without a query', async () => {
+    assert.equal(code(await querier.query(`${'x'.repeat(64)}.cluster.local`, 4)), 'EBADNAME');
+    assert.equal(server.queries.length, 0);
+  });
+
   for (const [fault, expected] of [
     ['servfail', 'ESERVFAIL'],
     ['refused', 'EREFUSED'],
