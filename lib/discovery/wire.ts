@@ -11,6 +11,8 @@ const QUESTION_OFFSET = HEADER_LENGTH;
 const QUESTION_FIXED_LENGTH = 4;
 /** Type, class, TTL and RDLENGTH after a record's owner name. */
 const RR_FIXED_LENGTH = 10;
+/** The shortest record: the root name (one byte) and the fixed part, with no data. */
+const MIN_RR_LENGTH = 1 + RR_FIXED_LENGTH;
 /** The EDNS0 OPT record: root name, type, class (= UDP size), TTL (= flags), RDLENGTH 0. */
 const OPT_LENGTH = 11;
 const TYPE_A = 1;
@@ -209,6 +211,8 @@ function walkAnswers(
   wanted: number,
 ): ParsedResponse {
   const end = packet.length;
+  // Checked before sizing the arrays: a short packet claiming 65535 answers allocates nothing.
+  if (ancount * MIN_RR_LENGTH > end - start) return garbled(`${ancount} answers cannot fit`);
   const length = wanted === TYPE_A ? IPV4_LENGTH : IPV6_LENGTH;
   const names = new NameTable(question);
   const owners = new Int32Array(ancount);

@@ -295,6 +295,7 @@ describe('wire: garbled packets are results, never exceptions', () => {
       'A record of 5 bytes': Buffer.concat([mutate(owner + 2 + 8, 0, 5), Buffer.from([0])]),
       'RDLENGTH past the end': mutate(owner + 2 + 8, 0, 9),
       'question name points backwards into the header': mutate(12, 0xc0, 2),
+      'more answers claimed than bytes': mutate(6, 0xff, 0xff),
     };
     // A CNAME whose target is a pointer to itself, and two names pointing at each other.
     const cname = compressedResponse(
