@@ -19,7 +19,7 @@ export const RESOLVER_DEFAULTS = Object.freeze({
   maxStalenessMs: 0,
   /** Ask for A and AAAA: works on IPv4, IPv6 and dual-stack clusters alike. */
   addressFamily: 'any' as AddressFamily,
-  /** Per-try c-ares timeout; two tries keep a lost UDP packet from failing a poll and stay well under the poll interval. */
+  /** Per-try DNS timeout; two tries keep a lost UDP packet from failing a poll and stay well under the poll interval. */
   dnsTimeoutMs: 1_000,
   dnsTries: 2,
   /** After a failed query the next one waits the floor, then doubles up to the poll interval (never slower than polling). */
@@ -83,6 +83,19 @@ export const LOAD_TRACKING = Object.freeze({
    * equal latency) is always told apart.
    */
   costTolerance: 1.5,
+});
+
+/** The SDK's DNS client on the wire (lib/discovery/wire.ts, dns-client.ts); limits, not settings. */
+export const DNS_WIRE_DEFAULTS = Object.freeze({
+  /**
+   * EDNS0 UDP payload size we advertise: DNS flag day 2020's 1232 fits any path's MTU without IP
+   * fragmentation. A larger answer comes truncated and is asked again over TCP.
+   */
+  ednsUdpSize: 1232,
+  /** CNAMEs followed from the question name; a longer (or looping) chain ends there. */
+  maxCnameChain: 16,
+  /** Names whose answers needed TCP remembered per querier (the search-list candidates, twice). */
+  maxStickyTcpNames: 64,
 });
 
 /** resolv.conf defaults (resolver(5)): ndots 1, and the upper bound glibc enforces. */

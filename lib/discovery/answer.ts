@@ -8,9 +8,19 @@ export interface AddressRecord {
 
 export type Family = 4 | 6;
 
-/** One query's result: records, or the error code Node's resolver gave (ENOTFOUND, ESERVFAIL, ...). */
+/** One query's result: records, or the error code as Node's resolver names it (ENOTFOUND, ESERVFAIL, ...). */
 export type QueryResult =
-  | { readonly ok: true; readonly records: readonly AddressRecord[] }
+  | {
+      readonly ok: true;
+      readonly records: readonly AddressRecord[];
+      /**
+       * Equal for equal address sets (any order, duplicates collapsed), so an unchanged answer is
+       * recognised without reading its records; absent, every answer is read in full.
+       */
+      readonly identity?: string;
+      /** The smallest TTL of the records, given with `identity`. */
+      readonly ttlSeconds?: number;
+    }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** What one DNS lookup of the target means for the endpoint set. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { RESOLV_CONF_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError } from '../config/errors.js';
 
-/** What the resolver takes from resolv.conf: c-ares' resolve4/resolve6 ignore the search list, so we apply it. */
+/** What the resolver takes from resolv.conf: it asks for exact names (as c-ares' resolve4 does), so it applies the search list itself. */
 export interface ResolvConf {
   readonly nameservers: readonly string[];
   readonly search: readonly string[];

@@ -7,7 +7,7 @@ export type DnsServerSource = 'target' | 'resolv.conf' | 'system';
 
 /** Which servers a lookup of `target` asks, and the names it tries (after the search list). */
 export interface DnsLookupPlan {
-  /** Empty: c-ares' own servers (the system resolv.conf). */
+  /** Empty: the system's servers, as Node's default resolver reads them (the system resolv.conf). */
   readonly servers: readonly string[];
   readonly source: DnsServerSource;
   readonly candidates: readonly string[];
@@ -15,8 +15,8 @@ export interface DnsLookupPlan {
 
 /**
  * The resolver's choice, shared with `inspect` so both ask the same servers for the same names:
- * the target's DNS server; else the nameservers of a resolv.conf other than the system's (c-ares
- * reads the system one itself, another file's must be set explicitly); else the system's.
+ * the target's DNS server; else the nameservers of a resolv.conf other than the system's (Node's
+ * resolver reads the system one, another file's must be set explicitly); else the system's.
  * Reads the resolv.conf (an explicitly named one must exist).
  */
 export function planLookup(target: DnsPollTarget, resolvConfPath: string): DnsLookupPlan {

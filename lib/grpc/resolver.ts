@@ -1,6 +1,6 @@
 import { systemClock } from '../common/clock.js';
-import { NodeDnsQuerier } from '../discovery/dns-client.js';
-import { lookupEndpoints } from '../discovery/lookup.js';
+import { WireDnsQuerier } from '../discovery/dns-client.js';
+import { EndpointLookup } from '../discovery/lookup.js';
 import { parseResolverOptions, type ResolverOptions } from '../discovery/options.js';
 import { DnsPoller, type PollObservation, type Resolution } from '../discovery/poller.js';
 import { planLookup } from '../discovery/servers.js';
@@ -103,7 +103,8 @@ export class DnsPollResolver implements Resolver {
 
   private createPoller(target: DnsPollTarget, options: ResolverOptions): DnsPoller {
     const { servers, source, candidates } = planLookup(target, options.resolvConfPath);
-    const querier = new NodeDnsQuerier([...servers], options.dnsTimeoutMs, options.dnsTries);
+    const querier = new WireDnsQuerier(servers, options.dnsTimeoutMs, options.dnsTries);
+    const lookup = new EndpointLookup(querier, candidates, target.port, options.addressFamily);
     const server =
       source === 'target'
         ? servers.join(', ')
@@ -112,7 +113,7 @@ export class DnsPollResolver implements Resolver {
       options,
       name: target.name,
       server,
-      lookup: () => lookupEndpoints(querier, candidates, target.port, options.addressFamily),
+      lookup: () => lookup.lookup(),
       cancel: () => querier.cancel(),
       onResolution: (resolution) => this.report(resolution),
       onObservation: (observation) => this.observe(target.name, observation),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { AddressFamily } from '../../lib/config/defaults.js';
 import { combineAnswers, type QueryResult, unusableReason } from '../../lib/discovery/answer.js';
-import { type DnsQuerier, lookupEndpoints } from '../../lib/discovery/lookup.js';
+import { type DnsQuerier, EndpointLookup } from '../../lib/discovery/lookup.js';
 
 const ok = (...addresses: string[]): QueryResult => ({
   ok: true,
@@ -104,6 +105,9 @@ describe('DNS answer handling', () => {
   });
 });
 
+const lookupOnce = (q: DnsQuerier, names: readonly string[], port: number, family: AddressFamily) =>
+  new EndpointLookup(q, names, port, family).lookup();
+
 class ScriptedQuerier implements DnsQuerier {
   readonly asked: string[] = [];
   constructor(private readonly answers: Record<string, QueryResult>) {}
@@ -117,7 +121,7 @@ class ScriptedQuerier implements DnsQuerier {
 describe('search-list lookup', () => {
   it('walks candidates until one has records', async () => {
     const q = new ScriptedQuerier({ 'echo.svc.cluster.local/4': ok('10.0.0.1') });
-    const out = await lookupEndpoints(
+    const out = await lookupOnce(
       q,
       ['echo.default.svc.cluster.local', 'echo.svc.cluster.local', 'echo'],
       80,
@@ -130,21 +134,21 @@ describe('search-list lookup', () => {
 
   it('stops at a failing candidate instead of trying the next', async () => {
     const q = new ScriptedQuerier({ 'a/4': err('ESERVFAIL'), 'b/4': ok('10.0.0.1') });
-    const out = await lookupEndpoints(q, ['a', 'b'], 80, 'ipv4');
+    const out = await lookupOnce(q, ['a', 'b'], 80, 'ipv4');
     assert.equal(out.kind, 'failure');
     assert.deepEqual(q.asked, ['a/4']);
   });
 
   it('reports no endpoints when no candidate exists, naming them all', async () => {
-    const out = await lookupEndpoints(new ScriptedQuerier({}), ['a', 'b'], 80, 'any');
+    const out = await lookupOnce(new ScriptedQuerier({}), ['a', 'b'], 80, 'any');
     assert.equal(out.kind, 'empty');
     if (out.kind === 'empty') assert.deepEqual(out.names, ['a', 'b']);
   });
 
   it('asks A and AAAA for "any", only one for ipv4/ipv6', async () => {
     const q = new ScriptedQuerier({ 'a/4': ok('10.0.0.1'), 'a/6': ok('fd00::1') });
-    await lookupEndpoints(q, ['a'], 80, 'any');
-    await lookupEndpoints(q, ['a'], 80, 'ipv6');
+    await lookupOnce(q, ['a'], 80, 'any');
+    await lookupOnce(q, ['a'], 80, 'ipv6');
     assert.deepEqual(q.asked, ['a/4', 'a/6', 'a/6']);
   });
 });

@@ -1,10 +1,10 @@
 // The DNS half of `inspect`: the resolver's own pieces (target parsing, resolv.conf and the search
-// list, the c-ares querier, the search-list walk), wired as the resolver wires them, so the answer
+// list, the DNS client, the search-list walk), wired as the resolver wires them, so the answer
 // shown is the one a client with the same options gets.
 import type { AddressFamily } from '../../config/defaults.js';
 import type { Family, QueryResult } from '../../discovery/answer.js';
-import { NodeDnsQuerier } from '../../discovery/dns-client.js';
-import { type DnsQuerier, lookupEndpoints } from '../../discovery/lookup.js';
+import { WireDnsQuerier } from '../../discovery/dns-client.js';
+import { type DnsQuerier, EndpointLookup } from '../../discovery/lookup.js';
 import { type DnsServerSource, planLookup } from '../../discovery/servers.js';
 import { type DnsPollTarget, formatHostPort, type HostAndPort } from '../../discovery/target.js';
 import { CliError } from '../command.js';
@@ -55,7 +55,7 @@ export interface Resolution {
   readonly endpoints: readonly ResolvedEndpoint[];
 }
 
-/** Keeps every answer, for the report: lookupEndpoints() keeps only the smallest TTL. */
+/** Keeps every answer, for the report: the lookup keeps only the smallest TTL. */
 class RecordingQuerier implements DnsQuerier {
   readonly answers: { name: string; family: Family; result: QueryResult }[] = [];
 
@@ -86,11 +86,11 @@ export async function resolveTarget(target: DnsPollTarget, settings: DnsSettings
     ? { servers: [formatHostPort(settings.dnsServer)], source: 'flag' }
     : plan;
   const candidates = plan.candidates;
-  const querier = new RecordingQuerier(
-    new NodeDnsQuerier([...servers], settings.dnsTimeoutMs, settings.dnsTries),
-  );
-  const server = servers.length > 0 ? servers.join(', ') : querierServers(settings);
-  const outcome = await lookupEndpoints(querier, candidates, target.port, settings.addressFamily);
+  const client = new WireDnsQuerier(servers, settings.dnsTimeoutMs, settings.dnsTries);
+  const querier = new RecordingQuerier(client);
+  // Without servers, the client's own: the system's, as Node's default resolver reads them.
+  const server = (servers.length > 0 ? servers : client.servers()).join(', ');
+  const outcome = await new EndpointLookup(querier, candidates, target.port, settings.addressFamily).lookup();
   const queries = querier.answers.map(({ name, family, result }) => ({
     name,
     family,
@@ -129,12 +129,6 @@ export async function resolveTarget(target: DnsPollTarget, settings: DnsSettings
         dns(null),
       );
   }
-}
-
-/** The system's servers as c-ares reads them, for the report. */
-function querierServers(settings: DnsSettings): string {
-  const servers = new NodeDnsQuerier([], settings.dnsTimeoutMs, settings.dnsTries).servers();
-  return servers.length > 0 ? servers.join(', ') : 'none configured';
 }
 
 /** A DNS lookup found nothing usable: exit status 2, and the report so far for --json. */

@@ -1,0 +1,155 @@
+// One DNS exchange with one server, over UDP or TCP: the only socket code of lib/discovery. Each
+// exchange owns its socket and timer and releases both when it settles, whatever settles it.
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { isIPv6 } from 'node:net';
+import { DEFAULT_DNS_PORT } from '../config/defaults.js';
+import { type HostAndPort, parseDnsServerAddress } from './target.js';
+import { type DnsQuestion, type ParsedResponse, parseResponse } from './wire.js';
+
+export interface DnsServer extends HostAndPort {
+  /** As Node's Resolver#getServers() writes it: the port only when it is not 53. */
+  readonly label: string;
+}
+
+/** How one exchange ended. `size` is the answer's length in bytes. */
+export type Exchange =
+  | {
+      readonly kind: 'response';
+      readonly parsed: Exclude<ParsedResponse, { kind: 'ignored' }>;
+      readonly size: number;
+    }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'error'; readonly error: NodeJS.ErrnoException }
+  | { readonly kind: 'cancelled' };
+
+/** Registers an exchange's abort with its querier; returns the unregistration. */
+export type AbortRegistry = (abort: () => void) => () => void;
+
+/** RFC 1035 §4.2.2: a DNS message over TCP is preceded by its length in 2 bytes. */
+const TCP_LENGTH_PREFIX = 2;
+
+/**
+ * A DNS server as Node's resolver writes one ("10.96.0.10", "127.0.0.1:5353", "[::1]:53", "::1");
+ * throws a ThickConfigError for anything else.
+ */
+export function parseDnsServer(text: string): DnsServer {
+  const { host, port } = isIPv6(text) ? { host: text, port: DEFAULT_DNS_PORT } : parseDnsServerAddress(text);
+  const label = port === DEFAULT_DNS_PORT ? host : isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+  return Object.freeze({ host, port, label });
+}
+
+/**
+ * Sends the question from a new socket (an OS-chosen source port per query) connected to the
+ * server, so the kernel drops datagrams from anyone else and reports an ICMP port unreachable as
+ * ECONNREFUSED. Replies that do not answer the question are ignored; the exchange goes on.
+ */
+export function udpExchange(
+  server: DnsServer,
+  question: DnsQuestion,
+  timeoutMs: number,
+  register: AbortRegistry,
+): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket(isIPv6(server.host) ? 'udp6' : 'udp4');
+    let remote: { address: string; port: number } | undefined;
+    let settled = false;
+    const finish = (exchange: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unregister();
+      try {
+        socket.close();
+      } catch {
+        // Already closed by an error: nothing is left to release.
+      }
+      resolve(exchange);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    const unregister = register(() => finish({ kind: 'cancelled' }));
+    socket.on('error', (error) => finish({ kind: 'error', error }));
+    socket.on('message', (message, from) => {
+      if (!remote || from.address !== remote.address || from.port !== remote.port) return;
+      const parsed = parseResponse(message, question);
+      if (parsed.kind !== 'ignored') finish({ kind: 'response', parsed, size: message.length });
+    });
+    socket.connect(server.port, server.host, (error?: Error) => {
+      if (settled) return;
+      if (error) return finish({ kind: 'error', error });
+      remote = socket.remoteAddress();
+      socket.send(question.packet, (error) => {
+        if (error) finish({ kind: 'error', error });
+      });
+    });
+  });
+}
+
+/**
+ * The same question over a new TCP connection, for an answer too large for UDP. The answer may
+ * arrive in any number of chunks; it is copied once into a buffer of its announced length.
+ */
+export function tcpExchange(
+  server: DnsServer,
+  question: DnsQuestion,
+  timeoutMs: number,
+  register: AbortRegistry,
+): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: server.host, port: server.port });
+    let settled = false;
+    const finish = (exchange: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unregister();
+      socket.destroy();
+      resolve(exchange);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    const unregister = register(() => finish({ kind: 'cancelled' }));
+    const frame = Buffer.allocUnsafe(TCP_LENGTH_PREFIX + question.packet.length);
+    frame.writeUInt16BE(question.packet.length, 0);
+    question.packet.copy(frame, TCP_LENGTH_PREFIX);
+    socket.setNoDelay(true);
+    socket.on('error', (error) => finish({ kind: 'error', error }));
+    socket.on('close', () => {
+      if (!settled)
+        finish({
+          kind: 'error',
+          error: closedError(`${server.label} closed the connection before answering`),
+        });
+    });
+    const prefix = Buffer.alloc(TCP_LENGTH_PREFIX);
+    let prefixFilled = 0;
+    let body: Buffer | undefined;
+    let bodyFilled = 0;
+    socket.on('data', (chunk: Buffer) => {
+      let i = 0;
+      while (i < chunk.length && !settled) {
+        if (!body) {
+          prefix[prefixFilled++] = chunk[i++]!;
+          if (prefixFilled < TCP_LENGTH_PREFIX) continue;
+          body = Buffer.allocUnsafe(prefix.readUInt16BE(0));
+          bodyFilled = 0;
+        }
+        const n = Math.min(body.length - bodyFilled, chunk.length - i);
+        chunk.copy(body, bodyFilled, i, i + n);
+        bodyFilled += n;
+        i += n;
+        if (bodyFilled < body.length) continue;
+        const parsed = parseResponse(body, question, true);
+        if (parsed.kind !== 'ignored') finish({ kind: 'response', parsed, size: body.length });
+        body = undefined;
+        prefixFilled = 0;
+      }
+    });
+    socket.write(frame);
+  });
+}
+
+function closedError(message: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(message);
+  error.code = 'ECONNRESET';
+  return error;
+}
