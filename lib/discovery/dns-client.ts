@@ -8,6 +8,7 @@ import {
   type DnsServer,
   type Exchange,
   parseDnsServer,
+  TcpConnections,
   tcpExchange,
   udpExchange,
 } from './dns-transport.js';
@@ -32,6 +33,7 @@ interface Step {
  * answer is asked again over TCP from the same server, and a name whose answer needed TCP goes
  * straight to TCP until one fits in UDP again. `tries` rounds over the servers in order, each try
  * waiting `timeoutMs`, as c-ares does; error codes are c-ares' (ENOTFOUND, ESERVFAIL, ETIMEOUT, ...).
+ * A TCP connection stays open (unref'd) for the next question until idle for 12 s or cancel().
  */
 export class WireDnsQuerier implements DnsQuerier {
   private readonly list: readonly DnsServer[];
@@ -41,6 +43,7 @@ export class WireDnsQuerier implements DnsQuerier {
   /** "family name" of the questions whose last answer did not fit in UDP. */
   private readonly viaTcp = new Set<string>();
   private ednsUdpSize: number = DNS_WIRE_DEFAULTS.ednsUdpSize;
+  private readonly connections = new TcpConnections();
   private readonly register: AbortRegistry = (abort) => {
     this.aborts.add(abort);
     return () => this.aborts.delete(abort);
@@ -82,10 +85,16 @@ export class WireDnsQuerier implements DnsQuerier {
     return last ?? failure('ETIMEOUT', name, family, 'no try made');
   }
 
-  /** Settles every query in flight with ECANCELLED and closes its socket. */
+  /** Settles every query in flight with ECANCELLED and closes its socket, and the idle connections. */
   cancel(): void {
     this.epoch++;
     for (const abort of [...this.aborts]) abort();
+    this.connections.closeAll();
+  }
+
+  /** TCP connections kept open for the next question (for tests). */
+  get idleConnections(): number {
+    return this.connections.size;
   }
 
   private async ask(server: DnsServer, name: string, family: Family, epoch: number): Promise<Step> {
@@ -104,7 +113,7 @@ export class WireDnsQuerier implements DnsQuerier {
     }
     if (epoch !== this.epoch) return { final: true, result: cancelled(name, family) };
     if (!exchange) {
-      exchange = await tcpExchange(server, question, this.timeoutMs, this.register);
+      exchange = await tcpExchange(server, question, this.timeoutMs, this.register, this.connections);
       // Back to UDP once the answer would fit in it again (the set shrank).
       const udpLimit = this.ednsUdpSize || UDP_SIZE_WITHOUT_EDNS;
       if (exchange.kind === 'response' && exchange.size <= udpLimit) this.viaTcp.delete(sticky);

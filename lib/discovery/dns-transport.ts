@@ -1,9 +1,11 @@
-// One DNS exchange with one server, over UDP or TCP: the only socket code of lib/discovery. Each
-// exchange owns its socket and timer and releases both when it settles, whatever settles it.
+// One DNS exchange with one server, over UDP or TCP: the only socket code of lib/discovery. A UDP
+// exchange owns its socket and timer and releases both when it settles, whatever settles it; a TCP
+// exchange borrows a connection from its querier's TcpConnections and hands it back after a clean
+// answer (anything else closes it).
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { isIPv6 } from 'node:net';
-import { DEFAULT_DNS_PORT } from '../config/defaults.js';
+import { DEFAULT_DNS_PORT, DNS_WIRE_DEFAULTS } from '../config/defaults.js';
 import { type HostAndPort, parseDnsServerAddress } from './target.js';
 import { type DnsQuestion, type ParsedResponse, parseResponse } from './wire.js';
 
@@ -86,24 +88,88 @@ export function udpExchange(
 }
 
 /**
- * The same question over a new TCP connection, for an answer too large for UDP. The answer may
- * arrive in any number of chunks; it is copied once into a buffer of its announced length.
+ * Open TCP connections to DNS servers, idle between questions: a poll of a large answer then costs
+ * no handshake (on loopback the kernel runs both ends of it inside connect(), the largest part of a
+ * poll's CPU). One question at a time per connection; idle connections are unref'd, closed after
+ * `idleMs` and by closeAll().
+ */
+export class TcpConnections {
+  private readonly idle = new Map<string, net.Socket[]>();
+
+  constructor(private readonly idleMs: number = DNS_WIRE_DEFAULTS.tcpIdleMs) {}
+
+  /** An idle connection to `server`, or a new one; `reused` says which. */
+  take(server: DnsServer): { readonly socket: net.Socket; readonly reused: boolean } {
+    const list = this.idle.get(server.label);
+    while (list && list.length > 0) {
+      const socket = list.pop()!;
+      socket.removeAllListeners();
+      socket.setTimeout(0);
+      if (socket.destroyed || !socket.writable) continue;
+      socket.ref();
+      return { socket, reused: true };
+    }
+    const socket = net.connect({ host: server.host, port: server.port });
+    socket.setNoDelay(true);
+    return { socket, reused: false };
+  }
+
+  /** Back from a clean exchange: kept for the next question until idle too long or closed. */
+  give(server: DnsServer, socket: net.Socket): void {
+    socket.removeAllListeners();
+    const forget = (): void => {
+      const list = this.idle.get(server.label);
+      const at = list?.indexOf(socket) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      socket.destroy();
+    };
+    // The server may close an idle connection (its own idle timeout): that only means a new one.
+    socket.on('error', forget).on('close', forget).on('end', forget).on('data', forget);
+    socket.setTimeout(this.idleMs, forget);
+    socket.unref();
+    const list = this.idle.get(server.label) ?? [];
+    list.push(socket);
+    this.idle.set(server.label, list);
+  }
+
+  closeAll(): void {
+    for (const list of this.idle.values()) for (const socket of list) socket.destroy();
+    this.idle.clear();
+  }
+
+  /** Idle connections kept now (for tests). */
+  get size(): number {
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
+  }
+}
+
+/**
+ * The same question over TCP, for an answer too large for UDP. The answer may arrive in any number
+ * of chunks; it is copied once into a buffer of its announced length. A reused connection that the
+ * server had closed meanwhile is not the server failing: the question is asked once more on a new
+ * connection, within the same timeout.
  */
 export function tcpExchange(
   server: DnsServer,
   question: DnsQuestion,
   timeoutMs: number,
   register: AbortRegistry,
+  connections: TcpConnections,
 ): Promise<Exchange> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: server.host, port: server.port });
     let settled = false;
-    const finish = (exchange: Exchange): void => {
+    let current: net.Socket | undefined;
+    const finish = (exchange: Exchange, keep = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       unregister();
-      socket.destroy();
+      if (current) {
+        if (keep) connections.give(server, current);
+        else current.destroy();
+      }
       resolve(exchange);
     };
     const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
@@ -111,40 +177,49 @@ export function tcpExchange(
     const frame = Buffer.allocUnsafe(TCP_LENGTH_PREFIX + question.packet.length);
     frame.writeUInt16BE(question.packet.length, 0);
     question.packet.copy(frame, TCP_LENGTH_PREFIX);
-    socket.setNoDelay(true);
-    socket.on('error', (error) => finish({ kind: 'error', error }));
-    socket.on('close', () => {
-      if (!settled)
-        finish({
-          kind: 'error',
-          error: closedError(`${server.label} closed the connection before answering`),
-        });
-    });
-    const prefix = Buffer.alloc(TCP_LENGTH_PREFIX);
-    let prefixFilled = 0;
-    let body: Buffer | undefined;
-    let bodyFilled = 0;
-    socket.on('data', (chunk: Buffer) => {
-      let i = 0;
-      while (i < chunk.length && !settled) {
-        if (!body) {
-          prefix[prefixFilled++] = chunk[i++]!;
-          if (prefixFilled < TCP_LENGTH_PREFIX) continue;
-          body = Buffer.allocUnsafe(prefix.readUInt16BE(0));
-          bodyFilled = 0;
+    const ask = (): void => {
+      const { socket, reused } = connections.take(server);
+      current = socket;
+      let answered = false;
+      const lost = (error: NodeJS.ErrnoException): void => {
+        if (settled || socket !== current) return;
+        socket.destroy();
+        // Nothing came back on a kept connection: the server closed it while idle. Ask anew.
+        if (reused && !answered && prefixFilled === 0) ask();
+        else finish({ kind: 'error', error });
+      };
+      socket.on('error', lost);
+      socket.on('close', () => lost(closedError(`${server.label} closed the connection before answering`)));
+      const prefix = Buffer.alloc(TCP_LENGTH_PREFIX);
+      let prefixFilled = 0;
+      let body: Buffer | undefined;
+      let bodyFilled = 0;
+      socket.on('data', (chunk: Buffer) => {
+        let i = 0;
+        while (i < chunk.length && !settled) {
+          if (!body) {
+            prefix[prefixFilled++] = chunk[i++]!;
+            if (prefixFilled < TCP_LENGTH_PREFIX) continue;
+            body = Buffer.allocUnsafe(prefix.readUInt16BE(0));
+            bodyFilled = 0;
+          }
+          const n = Math.min(body.length - bodyFilled, chunk.length - i);
+          chunk.copy(body, bodyFilled, i, i + n);
+          bodyFilled += n;
+          i += n;
+          if (bodyFilled < body.length) continue;
+          answered = true;
+          const parsed = parseResponse(body, question, true);
+          // Kept only when the answer was ours and nothing else is pending on the connection.
+          if (parsed.kind !== 'ignored')
+            finish({ kind: 'response', parsed, size: body.length }, i === chunk.length);
+          body = undefined;
+          prefixFilled = 0;
         }
-        const n = Math.min(body.length - bodyFilled, chunk.length - i);
-        chunk.copy(body, bodyFilled, i, i + n);
-        bodyFilled += n;
-        i += n;
-        if (bodyFilled < body.length) continue;
-        const parsed = parseResponse(body, question, true);
-        if (parsed.kind !== 'ignored') finish({ kind: 'response', parsed, size: body.length });
-        body = undefined;
-        prefixFilled = 0;
-      }
-    });
-    socket.write(frame);
+      });
+      socket.write(frame);
+    };
+    ask();
   });
 }
 

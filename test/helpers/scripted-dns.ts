@@ -15,12 +15,16 @@ import {
 export interface ScriptedQuery {
   readonly transport: 'udp' | 'tcp';
   readonly packet: dnsPacket.DecodedPacket;
+  /** TCP: questions asked before on the same connection. */
+  readonly earlierOnConnection?: number;
 }
 
 /** What to send back: packets (for TCP, each framed and written in `chunks` pieces), or nothing. */
 export interface ScriptedReply {
   readonly packets: readonly Buffer[];
   readonly chunkSize?: number;
+  /** TCP: close the connection instead of answering (a server whose idle timeout just ran out). */
+  readonly close?: boolean;
 }
 
 export type Script = (query: ScriptedQuery) => ScriptedReply;
@@ -30,6 +34,8 @@ const CHUNK_GAP_MS = 5;
 
 export class ScriptedDnsServer {
   readonly queries: ScriptedQuery[] = [];
+  /** TCP connections accepted so far. */
+  tcpConnections = 0;
   script: Script = () => ({ packets: [] });
 
   private constructor(
@@ -84,12 +90,17 @@ export class ScriptedDnsServer {
       }
     });
     this.tcp.on('connection', (socket) => {
+      this.tcpConnections += 1;
       socket.on('error', () => undefined);
-      socket.once('data', (data) => {
+      let earlierOnConnection = 0;
+      // Each chunk is taken as one framed question: enough for these tests' small questions.
+      socket.on('data', (data) => {
         const packet = dnsPacket.decode(data.subarray(2));
-        this.queries.push({ transport: 'tcp', packet });
-        const reply = this.script({ transport: 'tcp', packet });
-        void writeChunks(socket, reply);
+        this.queries.push({ transport: 'tcp', packet, earlierOnConnection });
+        const reply = this.script({ transport: 'tcp', packet, earlierOnConnection });
+        earlierOnConnection += 1;
+        if (reply.close) socket.destroy();
+        else void writeChunks(socket, reply);
       });
     });
   }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Resolver as CallbackResolver } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { ThickConfigError } from '../../lib/config/errors.js';
 import type { QueryResult } from '../../lib/discovery/answer.js';
 import { WireDnsQuerier } from '../../lib/discovery/dns-client.js';
@@ -66,6 +66,29 @@ describe('WireDnsQuerier against the in-process server', () => {
     await server.publish([...SMALL, ...BIG_RECORDS, ...V6_RECORDS]);
     server.clearQueries();
     querier = new WireDnsQuerier([server.address], TIMEOUT_MS, TRIES);
+  });
+  // What a resolver's destroy() does: the querier's kept TCP connection goes with it.
+  afterEach(() => querier.cancel());
+
+  it('keeps a large answer’s TCP connection for the next poll, and closes it on cancel()', async () => {
+    const before = server.tcpConnections;
+    ok(await querier.query(BIG, 4)); // UDP, truncated, then TCP
+    ok(await querier.query(BIG, 4)); // straight to TCP, on the same connection
+    ok(await querier.query(BIG, 4));
+    assert.equal(server.tcpConnections - before, 1, 'one connection for three TCP answers');
+    assert.equal(querier.idleConnections, 1);
+    const open = await resources();
+    assert.ok(open.includes('TCPWrap') || open.includes('TCPSocketWrap'), `kept open: ${open}`);
+    querier.cancel();
+    assert.equal(querier.idleConnections, 0);
+    // A server that closes an idle connection (its own idle timeout) only means a new one next time.
+    ok(await querier.query(BIG, 4));
+    await server.setFault('down');
+    await server.setFault('none');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(querier.idleConnections, 0, 'the closed connection was dropped');
+    ok(await querier.query(BIG, 4));
+    assert.equal(server.tcpConnections - before, 3);
   });
 
   it('answers a small set over UDP, with TTLs, an identity and nothing left open', async () => {
@@ -217,6 +240,9 @@ describe('WireDnsQuerier servers', () => {
   });
 });
 
+/** The header's TC bit: the answer did not fit in UDP. */
+const TC_FLAG = 0x0200;
+
 describe('WireDnsQuerier against a scripted server', () => {
   let scripted: ScriptedDnsServer;
   before(async () => {
@@ -234,6 +260,33 @@ describe('WireDnsQuerier against a scripted server', () => {
       question: { name: NAME, type: 'A' },
       answers: addresses.map((data) => ({ name: NAME, type: 'A', data })),
     });
+
+  it('a kept connection the server closes as the next question arrives: asked again on a new one, no error', async () => {
+    const before = scripted.tcpConnections;
+    scripted.script = ({ transport, packet, earlierOnConnection }) =>
+      transport === 'udp'
+        ? { packets: [reply(packet.id!, TC_FLAG)] }
+        : earlierOnConnection
+          ? { packets: [], close: true }
+          : { packets: [reply(packet.id!)] };
+    const q = new WireDnsQuerier([scripted.address], TIMEOUT_MS, 1);
+    try {
+      ok(await q.query(NAME, 4));
+      assert.equal(q.idleConnections, 1);
+      const second = ok(await q.query(NAME, 4));
+      assert.deepEqual(
+        second.records.map((r) => r.address),
+        ['10.0.0.1'],
+      );
+      assert.equal(
+        scripted.tcpConnections - before,
+        2,
+        'the second question went out again on a new connection',
+      );
+    } finally {
+      q.cancel();
+    }
+  });
 
   it('ignores a wrong id, another question and a reply from another port; takes the right one', async () => {
     scripted.script = ({ packet }) => ({

@@ -63,6 +63,7 @@ export class InProcessDnsServer implements ClusterDns {
   private udp: dgram.Socket | undefined;
   private tcp: net.Server | undefined;
   private readonly tcpSockets = new Set<net.Socket>();
+  private tcpAccepted = 0;
   private currentFault: DnsFault = 'none';
   private readonly log: DnsQueryLogEntry[] = [];
   private closed = false;
@@ -72,6 +73,11 @@ export class InProcessDnsServer implements ClusterDns {
     this.port = port;
     this.zoneData = zone;
     this.zone = zone.origin;
+  }
+
+  /** TCP connections accepted so far (a client that keeps its connection makes one). */
+  get tcpConnections(): number {
+    return this.tcpAccepted;
   }
 
   static async start(options: InProcessDnsOptions = {}): Promise<InProcessDnsServer> {
@@ -151,6 +157,7 @@ export class InProcessDnsServer implements ClusterDns {
   }
 
   private acceptTcp(socket: net.Socket): void {
+    this.tcpAccepted += 1;
     this.tcpSockets.add(socket);
     socket.on('close', () => this.tcpSockets.delete(socket));
     socket.on('error', () => undefined);
