@@ -28,6 +28,9 @@ export type Exchange =
 /** Registers an exchange's abort with its querier; returns the unregistration. */
 export type AbortRegistry = (abort: () => void) => () => void;
 
+/** What ends an idle kept connection: the server closing it, an error, or anything it sends unasked. */
+const IDLE_EVENTS = ['error', 'close', 'end', 'data'] as const;
+
 /** RFC 1035 §4.2.2: a DNS message over TCP is preceded by its length in 2 bytes. */
 const TCP_LENGTH_PREFIX = 2;
 
@@ -95,6 +98,8 @@ export function udpExchange(
  */
 export class TcpConnections {
   private readonly idle = new Map<string, net.Socket[]>();
+  /** The listener an idle connection is watched with (only ours are removed: net.Socket has its own). */
+  private readonly watching = new WeakMap<net.Socket, () => void>();
 
   constructor(private readonly idleMs: number = DNS_WIRE_DEFAULTS.tcpIdleMs) {}
 
@@ -103,8 +108,7 @@ export class TcpConnections {
     const list = this.idle.get(server.label);
     while (list && list.length > 0) {
       const socket = list.pop()!;
-      socket.removeAllListeners();
-      socket.setTimeout(0);
+      this.unwatch(socket);
       if (socket.destroyed || !socket.writable) continue;
       socket.ref();
       return { socket, reused: true };
@@ -116,20 +120,29 @@ export class TcpConnections {
 
   /** Back from a clean exchange: kept for the next question until idle too long or closed. */
   give(server: DnsServer, socket: net.Socket): void {
-    socket.removeAllListeners();
     const forget = (): void => {
+      this.unwatch(socket);
       const list = this.idle.get(server.label);
       const at = list?.indexOf(socket) ?? -1;
       if (list && at >= 0) list.splice(at, 1);
       socket.destroy();
     };
     // The server may close an idle connection (its own idle timeout): that only means a new one.
-    socket.on('error', forget).on('close', forget).on('end', forget).on('data', forget);
+    for (const event of IDLE_EVENTS) socket.on(event, forget);
     socket.setTimeout(this.idleMs, forget);
+    this.watching.set(socket, forget);
     socket.unref();
     const list = this.idle.get(server.label) ?? [];
     list.push(socket);
     this.idle.set(server.label, list);
+  }
+
+  private unwatch(socket: net.Socket): void {
+    const forget = this.watching.get(socket);
+    if (!forget) return;
+    this.watching.delete(socket);
+    for (const event of IDLE_EVENTS) socket.off(event, forget);
+    socket.setTimeout(0);
   }
 
   closeAll(): void {
@@ -161,12 +174,15 @@ export function tcpExchange(
   return new Promise((resolve) => {
     let settled = false;
     let current: net.Socket | undefined;
+    /** Removes this exchange's listeners from `current` (its own only). */
+    let detach: (() => void) | undefined;
     const finish = (exchange: Exchange, keep = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       unregister();
       if (current) {
+        detach?.();
         if (keep) connections.give(server, current);
         else current.destroy();
       }
@@ -188,13 +204,14 @@ export function tcpExchange(
         if (reused && !answered && prefixFilled === 0) ask();
         else finish({ kind: 'error', error });
       };
+      const closed = (): void => lost(closedError(`${server.label} closed the connection before answering`));
       socket.on('error', lost);
-      socket.on('close', () => lost(closedError(`${server.label} closed the connection before answering`)));
+      socket.on('close', closed);
       const prefix = Buffer.alloc(TCP_LENGTH_PREFIX);
       let prefixFilled = 0;
       let body: Buffer | undefined;
       let bodyFilled = 0;
-      socket.on('data', (chunk: Buffer) => {
+      const onData = (chunk: Buffer): void => {
         let i = 0;
         while (i < chunk.length && !settled) {
           if (!body) {
@@ -216,7 +233,13 @@ export function tcpExchange(
           body = undefined;
           prefixFilled = 0;
         }
-      });
+      };
+      socket.on('data', onData);
+      detach = () => {
+        socket.off('error', lost);
+        socket.off('close', closed);
+        socket.off('data', onData);
+      };
       socket.write(frame);
     };
     ask();
