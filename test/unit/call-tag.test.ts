@@ -6,22 +6,10 @@ import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { METADATA_OPTIONS_SHARED, type PickArgs } from '../../lib/grpc/adapter.js';
 import { callTag, tagMetadata, thickCallTransformer } from '../../lib/grpc/call-tag.js';
+import { thickChannelOptions } from '../../lib/index.js';
 
-const SERVICE_CONFIG = JSON.stringify({
-  loadBalancingConfig: [{ thick_round_robin: {} }],
-  methodConfig: [
-    {
-      name: [{}],
-      retryPolicy: {
-        maxAttempts: 3,
-        initialBackoff: '0.025s',
-        maxBackoff: '0.25s',
-        backoffMultiplier: 2,
-        retryableStatusCodes: ['UNAVAILABLE'],
-      },
-    },
-  ],
-});
+/** The helper's service config: thick_round_robin and its default retryPolicy for every method. */
+const SERVICE_CONFIG = thickChannelOptions()['grpc.service_config'];
 
 function pickArgs(metadata: grpc.Metadata): PickArgs {
   return { metadata, extraPickInfo: {} };

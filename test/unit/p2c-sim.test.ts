@@ -102,15 +102,14 @@ describe('thick_p2c in simulation (5 pods, 300 calls/s open loop, 8 seeds)', () 
           )} %`,
       );
       for (const [i, r] of p2c.entries()) {
-        assert.ok(shares[i]! < TARGETS.slowShare, `slow pod share ${shares[i]}`);
-        // Under 1 % of calls, the slow pod alone cannot make the p99. On the quiet machine the p99
-        // is then the machine's own; on the busy one it lies in the range of the hiccups (a fast
-        // pod's hiccup looks, for a moment, as slow as the slow pod, which gets a few calls then).
-        assert.ok(shares[i]! < 0.01, `slow pod share ${shares[i]}`);
+        // Under 1 % of calls (the issue asks < 5 %), the slow pod alone cannot make the p99. On the
+        // quiet machine the p99 is then the machine's own; on the busy one it lies in the range of
+        // the hiccups (a fast pod's hiccup looks, for a moment, as slow as the slow pod).
+        assert.ok(shares[i]! < Math.min(TARGETS.slowShare, 0.01), `slow pod share ${shares[i]}`);
         if (machine === 'quiet') {
           assert.ok(p99(r) <= 1.1 * p99(equal[i]!), `p99 ${p99(r)} vs ${p99(equal[i]!)} with all pods equal`);
+          assert.ok(ratios[i]! <= TARGETS.p99Ratio, `ratio ${ratios[i]}`);
         }
-        if (machine === 'quiet') assert.ok(ratios[i]! <= TARGETS.p99Ratio, `ratio ${ratios[i]}`);
       }
     });
   }

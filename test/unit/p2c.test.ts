@@ -155,6 +155,18 @@ function warm(l: EndpointLoad, ms: number): void {
 }
 const WARMED_ANSWERS = 35;
 
+/**
+ * `count` calls, one started every `everyMs` (a pod that gets few calls), the i-th answering in
+ * `ms(i)`; `t` ends at the last answer.
+ */
+function spacedAnswers(l: EndpointLoad, count: number, everyMs: number, ms: (i: number) => number): void {
+  for (let i = 0; i < count; i++) {
+    t += everyMs;
+    call(l, t, ms(i));
+  }
+  t += ms(count - 1);
+}
+
 /** One call picked at `at`, started, and ended `ms` later. */
 function call(l: EndpointLoad, at: number, ms: number, failed = false): void {
   l.picked(at);
@@ -214,13 +226,7 @@ describe('endpoint load (peak EWMA)', () => {
   it('answers that stay above twice the average for half a second become the average (the pod changed)', () => {
     const l = load();
     warm(l, 2);
-    for (let i = 0; i < 5; i++) {
-      t += 150;
-      l.picked(t);
-      l.started(t, true);
-      l.ended(t + 52, 52 + i, true, false);
-    }
-    t += 52;
+    spacedAnswers(l, 5, 150, (i) => 52 + i);
     // 100 ms on, the peak has faded: what is left is the average.
     assert.ok(
       l.estimate(t + 100)! > 40,
@@ -231,19 +237,8 @@ describe('endpoint load (peak EWMA)', () => {
   it('a pod whose average is stale-high comes back within a few fast answers, however far apart', () => {
     const l = load();
     warm(l, 2);
-    for (let i = 0; i < 5; i++) {
-      t += 150;
-      l.picked(t);
-      l.started(t, true);
-      l.ended(t + 40, 40, true, false);
-    }
-    t += 40;
-    for (let i = 0; i < 40; i++) {
-      t += 300; // rarely picked while it looks slow
-      l.picked(t);
-      l.started(t, true);
-      l.ended(t + 2, 2, true, false);
-    }
+    spacedAnswers(l, 5, 150, () => 40);
+    spacedAnswers(l, 40, 300, () => 2); // rarely picked while it looks slow
     assert.ok(l.estimate(t)! < 3, `back near 2 ms: ${l.estimate(t)}`);
   });
 

@@ -96,6 +96,27 @@ async function sideBySide(
   return { thick: t, stock: s };
 }
 
+/**
+ * The SDK's client alone under the scenarios' default steady load: `run` starts after 1 s of it and
+ * does what the scenario does; returns the load's results.
+ */
+async function thickUnderSteadyLoad(
+  driver: ScenarioDriver,
+  shape: LoadShape,
+  run: () => Promise<void>,
+): Promise<LoadSummary> {
+  const { thick } = await sideBySide(
+    driver,
+    { ...shape, compareStock: false },
+    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
+    async () => {
+      await sleep(1000);
+      await run();
+    },
+  );
+  return thick;
+}
+
 export interface ScaleUpOptions extends LoadShape {
   readonly replicas: number;
 }
@@ -156,16 +177,10 @@ export interface ScaleDownOptions {
  */
 export async function scaleDown(driver: ScenarioDriver, options: ScaleDownOptions): Promise<LoadSummary> {
   let removed: { name: string; at: number }[] = [];
-  const { thick: results } = await sideBySide(
-    driver,
-    { ...options, compareStock: false },
-    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
-    async () => {
-      await sleep(1000);
-      removed = await driver.scaleDown(options.replicas);
-      await sleep(500);
-    },
-  );
+  const results = await thickUnderSteadyLoad(driver, options, async () => {
+    removed = await driver.scaleDown(options.replicas);
+    await sleep(500);
+  });
   assert.equal(results.failures, 0, describeLoad(results));
   assert.ok(removed.length > 0, 'the scale-down removed no pod');
   assertNoCallAfterRemoval(driver, results, removed);
@@ -237,18 +252,12 @@ export async function podDeletion(
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
   let event: Awaited<ReturnType<ScenarioDriver['deletePod']>> | undefined;
-  const { thick: results } = await sideBySide(
-    driver,
-    { ...options, compareStock: false },
-    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
-    async () => {
-      await sleep(1000);
-      const [victim] = await driver.readyPods();
-      assert.ok(victim, 'a pod to delete');
-      event = await driver.deletePod(victim);
-      await sleep(dnsChangeBoundMs(driver.timing) + 2000);
-    },
-  );
+  const results = await thickUnderSteadyLoad(driver, options, async () => {
+    const [victim] = await driver.readyPods();
+    assert.ok(victim, 'a pod to delete');
+    event = await driver.deletePod(victim);
+    await sleep(dnsChangeBoundMs(driver.timing) + 2000);
+  });
   assert.ok(event, 'a pod was deleted');
   assert.equal(results.failures, 0, describeLoad(results));
   assertNoCallAfterRemoval(driver, results, [event.removed]);
@@ -263,17 +272,11 @@ export async function dnsRestart(
   options: LoadOnlyOptions = {},
 ): Promise<LoadSummary> {
   let restarted = Number.POSITIVE_INFINITY;
-  const { thick: results } = await sideBySide(
-    driver,
-    { ...options, compareStock: false },
-    { ratePerSecond: SCENARIO_DEFAULTS.ratePerSecond, deadlineMs: SCENARIO_DEFAULTS.deadlineMs },
-    async () => {
-      await sleep(1000);
-      await driver.restartDns();
-      restarted = Date.now();
-      await sleep(dnsChangeBoundMs(driver.timing) + 1000);
-    },
-  );
+  const results = await thickUnderSteadyLoad(driver, options, async () => {
+    await driver.restartDns();
+    restarted = Date.now();
+    await sleep(dnsChangeBoundMs(driver.timing) + 1000);
+  });
   assert.equal(results.failures, 0, describeLoad(results));
   for (const pod of await driver.readyPods()) {
     const stats = results.perPod[pod];
