@@ -2,7 +2,7 @@ import { type Clock, type RandomSource, systemClock } from '../common/clock.js';
 import { LOAD_TRACKING } from '../config/defaults.js';
 import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
 import { CANCELLED_CODE } from '../config/status-codes.js';
-import { EndpointLoad, TypicalLatency } from '../picking/load.js';
+import { EndpointLoad, LatencyFloor, TypicalLatency } from '../picking/load.js';
 import { powerOfTwoChoices } from '../picking/p2c.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
 import type { CallMeter } from './picked-call.js';
@@ -27,7 +27,9 @@ class ThickP2cPicker extends ThickPicker {
   private readonly meters: readonly LoadMeter[];
   /** Built once per picker: a pick passes these to the pure chooser without allocating. */
   private readonly isUsable = (index: number) => this.usable(index);
-  private readonly costOf = (index: number) => this.meters[index]!.load.cost(this.now);
+  private readonly floor: LatencyFloor;
+  private floorMs = 0;
+  private readonly costOf = (index: number) => this.meters[index]!.load.cost(this.now, this.floorMs);
 
   constructor(
     context: PickContext,
@@ -39,9 +41,11 @@ class ThickP2cPicker extends ThickPicker {
   ) {
     super(context);
     this.meters = context.candidates.map((m) => new LoadMeter(loadOf(m.key), failureCodes));
+    this.floor = new LatencyFloor(this.meters.map((m) => m.load));
   }
 
   protected select(): number {
+    this.floorMs = this.floor.at(this.now);
     return powerOfTwoChoices(
       this.context.candidates.length,
       this.random,

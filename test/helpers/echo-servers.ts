@@ -44,6 +44,9 @@ export class EchoServers {
     const proxy = net.createServer((socket) => {
       this.connections.set(address, (this.connections.get(address) ?? 0) + 1);
       const upstream = net.connect(backendPort, host);
+      // Without it, Nagle and delayed ACKs hold each relayed frame ~40 ms: every pod would look slow.
+      socket.setNoDelay(true);
+      upstream.setNoDelay(true);
       this.sockets.add(socket).add(upstream);
       const end = () => {
         socket.destroy();

@@ -6,7 +6,7 @@ import type { Clock, RandomSource, TimerHandle } from '../../lib/common/clock.js
 import { LOAD_TRACKING } from '../../lib/config/defaults.js';
 import { DEFAULT_P2C_SETTINGS } from '../../lib/config/policy.js';
 import { HealthGate } from '../../lib/health/gate.js';
-import { EndpointLoad, TypicalLatency } from '../../lib/picking/load.js';
+import { EndpointLoad, LatencyFloor, TypicalLatency } from '../../lib/picking/load.js';
 import { powerOfTwoChoices } from '../../lib/picking/p2c.js';
 import { RoundRobinCursor } from '../../lib/picking/round-robin.js';
 import { seededRandom } from './random.js';
@@ -112,8 +112,11 @@ export function simulate(spec: SimSpec): SimResult {
   const tolerance = settings.load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
   let now = 0;
   const usable = (index: number) => gate.admits(keys[candidates[index]!]!, now, peerLatency, panic);
-  const cost = (index: number) => loads[candidates[index]!]!.cost(now);
+  const floor = new LatencyFloor(loads);
+  let floorMs = 0;
+  const cost = (index: number) => loads[candidates[index]!]!.cost(now, floorMs);
   const select = (): number => {
+    floorMs = floor.at(now);
     if (spec.policy === 'thick_p2c')
       return powerOfTwoChoices(candidates.length, random, usable, cost, tolerance);
     for (let step = 0; step < candidates.length; step++) {
@@ -204,3 +207,16 @@ export function pausingPods(pods: number, durationMs: number, perSecond: number,
     return at;
   };
 }
+
+/**
+ * Pods that start cold (JIT, caches): latency starts `coldFactor + 1` times the base and falls as the
+ * pod serves calls (e-folding every 300 calls), so a pod that gets fewer calls stays slow longer.
+ */
+export function coldStart(pods: number, coldFactor: (pod: number) => number) {
+  const served = Array.from({ length: pods }, () => 0);
+  return (pod: number, latencyMs: number): number => {
+    served[pod]! += 1;
+    return latencyMs * (1 + coldFactor(pod) * Math.exp(-served[pod]! / COLD_START_CALLS));
+  };
+}
+const COLD_START_CALLS = 300;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOAD_TRACKING, P2C_DEFAULTS } from '../../lib/config/defaults.js';
 import { DEFAULT_LOAD_SETTINGS } from '../../lib/config/policy.js';
-import { EndpointLoad, type LoadSettings, TypicalLatency } from '../../lib/picking/load.js';
+import { EndpointLoad, LatencyFloor, type LoadSettings, TypicalLatency } from '../../lib/picking/load.js';
 import { powerOfTwoChoices } from '../../lib/picking/p2c.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -303,18 +303,47 @@ describe('endpoint load (peak EWMA)', () => {
   });
 
   it('costs latency × (calls in flight + 1), counting a call from its pick', () => {
-    const l = load();
-    warm(l, 20);
-    near(l.cost(t), 20);
+    const typical = new TypicalLatency(DEFAULT_LOAD_SETTINGS);
+    const peer = load({}, typical);
+    t = 0;
+    for (let i = 0; i < 200; i++) answer(peer, 2); // the channel's typical latency: ~2 ms
+    const l = load({}, typical);
+    for (let i = 0; i < 35; i++) answer(l, 20);
+    const estimate = l.estimate(t)!;
+    assert.ok(estimate > 2 * 2 * typical.ms, 'far above the floor: the estimate counts');
+    near(l.cost(t), estimate);
     l.picked(t);
     l.picked(t);
     assert.equal(l.pending(t), 2, 'picked, not started yet: already counted');
-    near(l.cost(t), 60);
+    near(l.cost(t), 3 * estimate);
     l.started(t, true);
     l.started(t, true);
     assert.equal(l.pending(t), 2);
     l.ended(t + 5, 5, false, false);
     assert.equal(l.pending(t + 5), 1);
+  });
+
+  it('under twice the fastest pod’s latency, the calls in flight decide (the latency floor)', () => {
+    const typical = new TypicalLatency(DEFAULT_LOAD_SETTINGS);
+    const fast = load({}, typical);
+    const cold = load({}, typical);
+    const slow = load({}, typical);
+    t = 0;
+    for (let i = 0; i < 100; i++) {
+      answer(fast, 2);
+      answer(cold, 5); // a cold pod, 2.5× slower for now
+      answer(slow, 200);
+    }
+    const floorMs = new LatencyFloor([fast, cold, slow]).at(t);
+    near(floorMs, 2 * fast.estimate(t)!, 'twice the fastest: the slow pod does not raise it');
+    near(fast.cost(t, floorMs), floorMs);
+    assert.ok(cold.cost(t, floorMs) < 1.5 * fast.cost(t, floorMs), 'a tie: the cold pod keeps its share');
+    assert.ok(slow.cost(t, floorMs) > 10 * fast.cost(t, floorMs), 'the slow pod is still avoided');
+    fast.picked(t);
+    assert.ok(
+      fast.cost(t, floorMs) > 1.5 * cold.cost(t, floorMs),
+      'one more call in flight is still told apart',
+    );
   });
 
   it('forgets a pick that never started', () => {
