@@ -1,4 +1,4 @@
-// The scenario of figures 1, 2 and 6: the bed's pods behind its in-process DNS, HAProxy in front
+// The scenario of figures 1, 2 and (with its own pods) 6: the bed's pods behind its in-process DNS, HAProxy in front
 // of the same pods when haproxy is on PATH, and one client per configuration.
 import { LocalCluster } from '../lib/testing/cluster.js';
 import { CONFIGS, type ConfigId, type Scenario } from './configs.js';
@@ -18,24 +18,25 @@ export class ClusterEnv {
     readonly callers: Callers,
   ) {}
 
-  static async start(p: BenchParams): Promise<ClusterEnv> {
-    const cluster = await LocalCluster.start({ replicas: p.backends, dns: 'inprocess', srv: false });
+  /** `backends` pods (figures 1 and 2: p.backends; figure 6 has its own). */
+  static async start(p: BenchParams, backends: number): Promise<ClusterEnv> {
+    const cluster = await LocalCluster.start({ replicas: backends, dns: 'inprocess', srv: false });
     let proxy: Haproxy | undefined;
     const callers = new Map<ConfigId, Caller | { skip: string }>();
     try {
-      const backends = cluster.readyPods.map((pod) => pod.address);
+      const addresses = cluster.readyPods.map((pod) => pod.address);
       const executable = findHaproxy();
       let proxySkipReason: string | undefined;
       if (!executable) proxySkipReason = 'haproxy is not on PATH (apt-get install -y haproxy)';
       else {
         try {
-          proxy = await Haproxy.start(executable, backends);
+          proxy = await Haproxy.start(executable, addresses);
         } catch (error) {
           proxySkipReason = (error as Error).message;
         }
       }
       const scenario: Scenario = {
-        backends,
+        backends: addresses,
         dnsPollTarget: cluster.target('dns-poll'),
         ...(proxy ? { proxy: proxy.address } : {}),
         ...(proxySkipReason ? { proxySkipReason } : {}),

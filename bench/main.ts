@@ -62,18 +62,24 @@ async function main(): Promise<void> {
   };
 
   if (only.has('pickCost')) done(await runPickCost(params));
-  if (only.has('closedLoop') || only.has('openLoop') || only.has('slowPod')) {
-    const env = await ClusterEnv.start(params);
+  if (only.has('closedLoop') || only.has('openLoop')) {
+    const env = await ClusterEnv.start(params, params.backends);
     try {
       if (env.scenario.proxySkipReason) console.log(`proxy skipped: ${env.scenario.proxySkipReason}`);
       const run = (shape: Parameters<typeof runLoadFigure>[0]) =>
         runLoadFigure(shape, env.callers, params.repetitions, env.proxy);
       if (only.has('closedLoop')) done(await run(closedLoopShape(params)));
       if (only.has('openLoop')) done(await run(openLoopShape(params)));
-      if (only.has('slowPod')) {
-        await env.slowDown(params.slowPod.delayMs);
-        done(await run(slowPodShape(params)));
-      }
+    } finally {
+      await env.stop();
+    }
+  }
+  if (only.has('slowPod')) {
+    // Fresh pods and clients: the slow pod is slow from the clients' first call, as in the issue.
+    const env = await ClusterEnv.start(params, params.slowPod.backends);
+    try {
+      await env.slowDown(params.slowPod.delayMs);
+      done(await runLoadFigure(slowPodShape(params), env.callers, params.slowPod.repetitions, env.proxy));
     } finally {
       await env.stop();
     }

@@ -127,6 +127,16 @@ export function targets(p: BenchParams): Target[] {
       },
     );
   }
+  list.push({
+    text: `thick_p2c p99 ≤ 0.3 × thick_round_robin with 1 of ${p.slowPod.backends} pods ${p.slowPod.delayMs} ms slower`,
+    figure: 'slowPod',
+    row: 'thick_p2c',
+    metric: 'p99Ms',
+    baseline: 'thick_round_robin',
+    op: '<=',
+    bound: 0.3,
+    note: "the latency-aware issue's scenario; bounded below by the machine's own p99",
+  });
   const counts = p.pickCost.endpointCounts;
   for (const picker of PICKERS) {
     for (const n of counts) {

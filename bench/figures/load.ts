@@ -93,12 +93,13 @@ export function openLoopShape(p: BenchParams): LoadShape {
 }
 
 export function slowPodShape(p: BenchParams): LoadShape {
-  const { delayMs, ratePerSecond, warmupMs, measureMs } = p.slowPod;
+  const { backends, delayMs, ratePerSecond, warmupMs, measureMs } = p.slowPod;
   return {
     id: 'slowPod',
-    title: `Figure 6: slow pod, 1 of ${p.backends} backends answers ${delayMs} ms late, open loop at ${ratePerSecond} calls/s`,
+    title: `Figure 6: slow pod, 1 of ${backends} backends answers ${delayMs} ms late, open loop at ${ratePerSecond} calls/s`,
     notes: [
       'Ratios are to thick_round_robin: a latency-aware policy (thick_p2c) should bring p99 well below 1.',
+      "No policy goes under the machine's own tail: figure 2's p99 at a similar rate shows it.",
     ],
     metrics: [
       { key: 'p50Ms', label: 'p50 ms' },
