@@ -142,6 +142,8 @@ export class TcpConnections {
     if (!forget) return;
     this.watching.delete(socket);
     for (const event of IDLE_EVENTS) socket.off(event, forget);
+    // setTimeout(ms, fn) adds fn as a 'timeout' listener, and setTimeout(0) leaves it: one per poll.
+    socket.off('timeout', forget);
     socket.setTimeout(0);
   }
 

@@ -91,6 +91,23 @@ describe('WireDnsQuerier against the in-process server', () => {
     assert.equal(server.tcpConnections - before, 3);
   });
 
+  it('a kept connection gathers no listeners, however many polls reuse it', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      // Node warns past 10 listeners of one event on one socket.
+      for (let i = 0; i < 15; i++) ok(await querier.query(BIG, 4));
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(
+      warnings.map((w) => w.message),
+      [],
+    );
+  });
+
   it('answers a small set over UDP, with TTLs, an identity and nothing left open', async () => {
     const before = await resources();
     const result = ok(await querier.query(NAME, 4));
