@@ -218,9 +218,12 @@ describe('endpoint load (peak EWMA)', () => {
     answer(l, 50); // a pause of the pod, or of this machine
     assert.equal(l.estimate(t), 50, 'a peak at once');
     // 300 ms later the peak is gone; the average moved by at most a tenth of (2 × 2 - 2) and faded a
-    // little (no answers: 1 s time constant).
+    // little (no answers: a third of the decay, 3.3 s).
     const after = l.estimate(t + 300)!;
-    assert.ok(after <= (before + (2 * before - before) / 10) * Math.exp(-300 / 1000) + 1e-9, `${after}`);
+    assert.ok(
+      after <= (before + (2 * before - before) / 10) * Math.exp(-300 / (10_000 / 3)) + 1e-9,
+      `${after}`,
+    );
   });
 
   it('answers that stay above twice the average for half a second become the average (the pod changed)', () => {
@@ -278,12 +281,12 @@ describe('endpoint load (peak EWMA)', () => {
     assert.ok(cold.estimate(t + 300)! <= 3, 'a cold first answer does not stand for the average');
   });
 
-  it('a pod that stays slow keeps its estimate; while idle it fades (a tenth of the decay), so it is tried again', () => {
+  it('a pod that stays slow keeps its estimate; while idle it fades (a third of the decay), so it is tried again', () => {
     const l = load({ decayMs: 10_000 });
     warm(l, 2);
     for (let i = 0; i < 300; i++) answer(l, 100);
     assert.ok(l.estimate(t)! > 90, `stays slow: ${l.estimate(t)}`);
-    near(l.estimate(t + 1000), l.estimate(t)! * Math.exp(-1), 'idle for a tenth of the decay: e^-1');
+    near(l.estimate(t + 10_000 / 3), l.estimate(t)! * Math.exp(-1), 'idle for a third of the decay: e^-1');
   });
 
   it('a failure holds the cost up for the decay time, and each one multiplies it by the penalty', () => {
