@@ -103,6 +103,12 @@ export const DNS_WIRE_DEFAULTS = Object.freeze({
    * CoreDNS closes idle connections itself after 10 s, which only means a new one.
    */
   tcpIdleMs: 12_000,
+  /**
+   * Questions one UDP socket asks before a new one (a new source port) takes over. c-ares reuses
+   * its UDP sockets without limit by default; a limit keeps the source port moving (with the
+   * random id, 32 bits an off-path forger must guess) at a small cost: one new socket per 100 polls.
+   */
+  udpMaxQueries: 100,
 });
 
 /** resolv.conf defaults (resolver(5)): ndots 1, and the upper bound glibc enforces. */

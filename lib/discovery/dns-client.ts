@@ -10,6 +10,7 @@ import {
   parseDnsServer,
   TcpConnections,
   tcpExchange,
+  UdpSockets,
   udpExchange,
 } from './dns-transport.js';
 import type { DnsQuerier } from './lookup.js';
@@ -44,6 +45,7 @@ export class WireDnsQuerier implements DnsQuerier {
   private readonly viaTcp = new Set<string>();
   private ednsUdpSize: number = DNS_WIRE_DEFAULTS.ednsUdpSize;
   private readonly connections = new TcpConnections();
+  private readonly sockets = new UdpSockets();
   private readonly register: AbortRegistry = (abort) => {
     this.aborts.add(abort);
     return () => this.aborts.delete(abort);
@@ -85,16 +87,22 @@ export class WireDnsQuerier implements DnsQuerier {
     return last ?? failure('ETIMEOUT', name, family, 'no try made');
   }
 
-  /** Settles every query in flight with ECANCELLED and closes its socket, and the idle connections. */
+  /** Settles every query in flight with ECANCELLED and closes its socket, and the idle sockets and connections. */
   cancel(): void {
     this.epoch++;
     for (const abort of [...this.aborts]) abort();
     this.connections.closeAll();
+    this.sockets.closeAll();
   }
 
   /** TCP connections kept open for the next question (for tests). */
   get idleConnections(): number {
     return this.connections.size;
+  }
+
+  /** UDP sockets kept open for the next question (for tests). */
+  get idleUdpSockets(): number {
+    return this.sockets.size;
   }
 
   private async ask(server: DnsServer, name: string, family: Family, epoch: number): Promise<Step> {
@@ -104,7 +112,7 @@ export class WireDnsQuerier implements DnsQuerier {
     const sticky = `${family} ${name.toLowerCase()}`;
     let exchange: Exchange | undefined;
     if (!this.viaTcp.has(sticky)) {
-      exchange = await udpExchange(server, question, this.timeoutMs, this.register);
+      exchange = await udpExchange(server, question, this.timeoutMs, this.register, this.sockets);
       if (exchange.kind === 'response' && exchange.parsed.kind === 'truncated') {
         if (this.viaTcp.size >= DNS_WIRE_DEFAULTS.maxStickyTcpNames) this.viaTcp.clear();
         this.viaTcp.add(sticky);

@@ -91,6 +91,30 @@ describe('WireDnsQuerier against the in-process server', () => {
     assert.equal(server.tcpConnections - before, 3);
   });
 
+  it('asks over one kept UDP socket, poll after poll (one source port), and closes it on cancel()', async () => {
+    for (let i = 0; i < 3; i++) ok(await querier.query(NAME, 4));
+    assert.equal(code(await querier.query(NAME, 6)), 'ENODATA', 'a negative answer keeps it too');
+    const ports = new Set(server.queries.map((q) => q.sourcePort));
+    assert.equal(server.queries.length, 4);
+    assert.deepEqual([...ports].length, 1, `source ports ${[...ports]}`);
+    assert.equal(querier.idleUdpSockets, 1);
+    querier.cancel();
+    assert.equal(querier.idleUdpSockets, 0);
+    ok(await querier.query(NAME, 4));
+    assert.equal(new Set(server.queries.map((q) => q.sourcePort)).size, 2, 'a new socket after cancel()');
+  });
+
+  it('a UDP socket that saw no answer is not kept: the next question has a new source port', async () => {
+    await server.setFault('timeout');
+    assert.equal(code(await querier.query(NAME, 4)), 'ETIMEOUT');
+    assert.equal(querier.idleUdpSockets, 0);
+    await server.setFault('none');
+    ok(await querier.query(NAME, 4));
+    ok(await querier.query(NAME, 4));
+    const ports = server.queries.map((q) => q.sourcePort);
+    assert.equal(new Set(ports).size, TRIES + 1, `one port per timed-out try, then one kept: ${ports}`);
+  });
+
   it('a kept connection gathers no listeners, however many polls reuse it', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);

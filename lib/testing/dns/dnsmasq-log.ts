@@ -6,6 +6,7 @@ interface MutableQuery {
   name: string;
   type: string;
   transport: undefined;
+  sourcePort: undefined;
   rcode: DnsRcodeName | undefined;
   answers: undefined;
   truncated: boolean;
@@ -43,6 +44,7 @@ export class DnsmasqQueryLog {
         name,
         type,
         transport: undefined,
+        sourcePort: undefined,
         rcode: undefined,
         answers: undefined,
         truncated: false,

@@ -139,7 +139,7 @@ export class InProcessDnsServer implements ClusterDns {
       throw error;
     }
     udp.on('message', (msg, rinfo) => {
-      this.handle(msg, 'udp', (out) => {
+      this.handle(msg, 'udp', rinfo.port, (out) => {
         if (this.udp === udp) udp.send(out, rinfo.port, rinfo.address);
       });
     });
@@ -170,7 +170,7 @@ export class InProcessDnsServer implements ClusterDns {
         if (pending.length < 2 + length) break;
         const frame = pending.subarray(2, 2 + length);
         pending = pending.subarray(2 + length);
-        this.handle(frame, 'tcp', (out) => {
+        this.handle(frame, 'tcp', socket.remotePort, (out) => {
           if (socket.destroyed) return;
           const prefix = Buffer.alloc(2);
           prefix.writeUInt16BE(out.length);
@@ -180,7 +180,7 @@ export class InProcessDnsServer implements ClusterDns {
     });
   }
 
-  private handle(msg: Buffer, transport: Transport, reply: Reply): void {
+  private handle(msg: Buffer, transport: Transport, sourcePort: number | undefined, reply: Reply): void {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -192,7 +192,8 @@ export class InProcessDnsServer implements ClusterDns {
     const fault = this.currentFault;
     const time = Date.now();
     const record = (rcode: DnsRcodeName, answers: number | undefined, truncated: boolean): void => {
-      this.log.push({ time, name: question.name, type: question.type, transport, rcode, answers, truncated });
+      const { name, type } = question;
+      this.log.push({ time, name, type, transport, sourcePort, rcode, answers, truncated });
       if (this.log.length > INPROCESS_DNS_DEFAULTS.maxLoggedQueries) this.log.splice(0, this.log.length / 2);
     };
     if (fault === 'timeout') {

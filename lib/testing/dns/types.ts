@@ -48,6 +48,8 @@ export interface DnsQueryLogEntry {
   readonly type: string;
   /** Unknown (undefined) for the dnsmasq backend, whose log does not say. */
   readonly transport: 'udp' | 'tcp' | undefined;
+  /** The client's port (one per UDP socket or TCP connection); undefined for dnsmasq. */
+  readonly sourcePort: number | undefined;
   /** 'DROPPED' for the 'timeout' fault; undefined for the dnsmasq backend. */
   readonly rcode: DnsRcodeName | undefined;
   /** Number of answer records sent (before any truncation); undefined for dnsmasq. */
