@@ -53,6 +53,13 @@ const FASTEST_LATENCY_FLOOR = 2;
 /** How often the fastest candidate's latency is looked up again (an O(n) scan, so not per pick). */
 const FLOOR_REFRESH_MS = 100;
 
+/**
+ * Room for picks not yet started, at first: a pick usually starts within the same event-loop turn,
+ * so a few suffice; it doubles up to LOAD_TRACKING.unstartedCapacity when a burst needs more (256
+ * from the start cost 2 KB per endpoint, 2 MB at 1000 endpoints).
+ */
+const INITIAL_UNSTARTED_CAPACITY = 4;
+
 /** The average moves at least 1/10 of the way to each answer, however close together they come. */
 const AVERAGE_MEMORY_ANSWERS = 10;
 
@@ -112,7 +119,7 @@ export class EndpointLoad {
   /** Calls started and not ended. */
   private inFlight = 0;
   /** Pick times of calls picked but not started yet: a ring buffer. */
-  private readonly unstarted = new Float64Array(LOAD_TRACKING.unstartedCapacity);
+  private unstarted = new Float64Array(INITIAL_UNSTARTED_CAPACITY);
   private head = 0;
   private size = 0;
   /** The average of the answers (EWMA with the decay time constant), as of `sampledAt`. */
@@ -150,6 +157,7 @@ export class EndpointLoad {
 
   /** The picker chose this endpoint for a call. */
   picked(now: number): void {
+    if (this.size === this.unstarted.length && this.size < LOAD_TRACKING.unstartedCapacity) this.grow();
     if (this.size === this.unstarted.length) {
       // Full: the oldest pick is assumed started.
       this.head = (this.head + 1) % this.unstarted.length;
@@ -158,6 +166,14 @@ export class EndpointLoad {
     }
     this.unstarted[(this.head + this.size) % this.unstarted.length] = now;
     this.size += 1;
+  }
+
+  /** Twice the room, oldest pick first (rare: only while many picks wait to start at once). */
+  private grow(): void {
+    const next = new Float64Array(Math.min(2 * this.unstarted.length, LOAD_TRACKING.unstartedCapacity));
+    for (let i = 0; i < this.size; i++) next[i] = this.unstarted[(this.head + i) % this.unstarted.length]!;
+    this.unstarted = next;
+    this.head = 0;
   }
 
   /** A picked call started (grpc-js's onCallStarted); `timed`: its length will be a latency (not a stream). */

@@ -393,4 +393,16 @@ describe('endpoint load (peak EWMA)', () => {
       [5, 5],
     );
   });
+
+  it('counts every pick of a large burst, and forgets unstarted ones in pick order', () => {
+    const l = load({ metric: 'least_request' });
+    const burst = LOAD_TRACKING.unstartedCapacity + 44;
+    for (let i = 0; i < burst; i++) l.picked(i < 100 ? 0 : 500);
+    assert.equal(l.pending(500), burst, 'past the room kept, the oldest count as started');
+    for (let i = 0; i < 10; i++) l.started(600, false);
+    assert.equal(l.pending(600), burst);
+    // Unstarted picks expire oldest first: those of time 0 go, those of time 500 stay.
+    const expired = 100 - 44 - 10; // the first 44 became in flight, 10 started
+    assert.equal(l.pending(LOAD_TRACKING.unstartedExpiryMs + 1), burst - expired);
+  });
 });
