@@ -39,7 +39,7 @@ export type {
   DnsRecord,
   SrvRecord,
 } from './testing/dns/types.js';
-export type { EchoCallOptions, EchoClient, EchoReply } from './testing/echo-client.js';
+export type { EchoCallError, EchoCallOptions, EchoClient, EchoReply } from './testing/echo-client.js';
 export { makeEchoClient } from './testing/echo-client.js';
 export type {
   LoadCall,

@@ -8,6 +8,13 @@ export interface EchoReply {
   readonly message: string;
 }
 
+/**
+ * What Echo calls reject with: the grpc ServiceError, marked `responseStarted` when the server had
+ * already sent its response headers. Such a call is committed: gRPC's retry rules (gRFC A6) forbid
+ * retrying it, so no client can hide its failure (a pod killed between its headers and its status).
+ */
+export type EchoCallError = grpc.ServiceError & { readonly responseStarted?: true };
+
 export interface EchoCallOptions {
   readonly message?: string;
   readonly signal?: AbortSignal;
@@ -18,7 +25,7 @@ export interface EchoCallOptions {
 
 export interface EchoClient {
   readonly client: grpc.Client;
-  /** One Echo call with a deadline `deadlineMs` from now; rejects with the grpc ServiceError. */
+  /** One Echo call with a deadline `deadlineMs` from now; rejects with an EchoCallError. */
   call(deadlineMs: number, options?: EchoCallOptions): Promise<EchoReply>;
   /** A server stream of `count` answers, one every `intervalMs`; resolves when it ends. */
   stream(
@@ -55,6 +62,7 @@ export function makeEchoClient(
     call(deadlineMs, options = {}) {
       return new Promise<EchoReply>((resolve, reject) => {
         let call: grpc.ClientUnaryCall | undefined;
+        let responseStarted = false;
         const cancel = (): void => call?.cancel();
         call = client.Echo(
           { message: options.message ?? '' },
@@ -62,11 +70,14 @@ export function makeEchoClient(
           { ...options.callOptions, deadline: Date.now() + deadlineMs },
           (error, response) => {
             options.signal?.removeEventListener('abort', cancel);
-            if (error) reject(error);
+            if (error) reject(responseStarted ? Object.assign(error, { responseStarted: true }) : error);
             else if (!response) reject(new Error('Echo returned no response'));
             else resolve({ pod: response.pod, address: response.address, message: response.message });
           },
         );
+        call.on('metadata', () => {
+          responseStarted = true;
+        });
         if (options.signal?.aborted) cancel();
         else options.signal?.addEventListener('abort', cancel, { once: true });
       });

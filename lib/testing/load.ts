@@ -43,6 +43,8 @@ export interface LoadCallRecord {
   readonly pod?: string;
   /** Failure outcome: grpc status name ('UNAVAILABLE', ...), an error code, or 'ERROR'. */
   readonly code?: string;
+  /** A failure after the server's response headers (see EchoCallError): a committed call. */
+  readonly responseStarted?: true;
 }
 
 export interface PodLoadStats {
@@ -59,6 +61,11 @@ export interface LoadResults {
   readonly skipped: number;
   readonly successes: number;
   readonly failures: number;
+  /**
+   * Failures of committed calls, counted in `failures` too: the server had sent its response
+   * headers (a pod killed between its headers and its status), so no client may retry them (gRFC A6).
+   */
+  readonly committedFailures: number;
   readonly failuresByCode: Readonly<
     Record<string, { readonly count: number; readonly samples: readonly string[] }>
   >;
@@ -180,6 +187,7 @@ export class LoadGenerator {
       skipped: this.skipped,
       successes,
       failures: this.records.length - successes,
+      committedFailures: this.records.filter((r) => r.responseStarted).length,
       failuresByCode: Object.fromEntries(
         [...this.failureSamples].map(([code, v]) => [code, { count: v.count, samples: [...v.samples] }]),
       ),
@@ -223,6 +231,7 @@ export class LoadGenerator {
       const completedAt = Date.now();
       const latencyMs = performance.now() - scheduledPerf;
       const code = error === undefined ? undefined : failureCode(error);
+      const committed = (error as { responseStarted?: unknown } | undefined)?.responseStarted === true;
       if (this.records.length < LOAD_DEFAULTS.maxRecords) {
         this.records.push({
           sequence,
@@ -231,6 +240,7 @@ export class LoadGenerator {
           latencyMs,
           ...(pod === undefined ? {} : { pod }),
           ...(code === undefined ? {} : { code }),
+          ...(committed ? { responseStarted: true as const } : {}),
         });
       }
       if (code !== undefined) {

@@ -20,6 +20,9 @@ import { ROLLING_DEADLINE_MS, ROLLING_RATE } from '../scenarios/rolling.js';
 
 const RUN_MS = 3000;
 
+/** Calls in flight on a pod at 70 calls/s when it is SIGKILLed, with their answer begun: rarely one. */
+const MAX_COMMITTED_AT_A_CRASH = 2;
+
 /** The helper's default retryPolicy, written out for a stock grpc-js client. */
 const DEFAULT_RETRY_METHOD_CONFIG = [
   {
@@ -76,7 +79,10 @@ describe('retries on the local cluster bed (200 calls/s, 1 s deadlines)', () => 
     console.log(
       `scale 5→2 and a SIGKILL: failed calls ${t.failures} with grpc-thick-client, ${s.failures} with stock grpc-js`,
     );
-    assert.equal(t.failures, 0, summary(t));
+    // A call the killed pod had begun answering (its headers sent, not its status) is committed:
+    // no client may retry it (gRFC A6), so at most the one or two then in flight there may fail.
+    assert.equal(t.failures - t.committedFailures, 0, summary(t));
+    assert.ok(t.committedFailures <= MAX_COMMITTED_AT_A_CRASH, summary(t));
     assert.ok(ejected, 'the dead pod is ejected');
   });
 

@@ -30,7 +30,8 @@ export function describeLoad(r: LoadSummary): string {
   const failures = Object.entries(r.failuresByCode)
     .map(([code, f]) => `${code}×${f.count} (${f.samples[0] ?? ''})`)
     .join('; ');
-  return `total ${r.total}, failures ${r.failures} ${failures} | ${perPod}`;
+  const committed = r.committedFailures > 0 ? ` (${r.committedFailures} committed)` : '';
+  return `total ${r.total}, failures ${r.failures}${committed} ${failures} | ${perPod}`;
 }
 
 export interface SteadyStateOptions {

@@ -18,7 +18,10 @@ export interface ScenarioTiming {
 }
 
 /** Only what survives being printed by a client in another pod: no per-call records. */
-export type LoadSummary = Pick<LoadResults, 'total' | 'failures' | 'failuresByCode' | 'perPod'>;
+export type LoadSummary = Pick<
+  LoadResults,
+  'total' | 'failures' | 'committedFailures' | 'failuresByCode' | 'perPod'
+>;
 
 export interface ScenarioLoadOptions {
   readonly ratePerSecond: number;

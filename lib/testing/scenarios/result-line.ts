@@ -22,6 +22,7 @@ export function formatLoadResult(results: LoadResults | LoadResultLine, error?: 
     sent: results.sent,
     skipped: results.skipped,
     failures: results.failures,
+    committedFailures: results.committedFailures,
     failuresByCode: results.failuresByCode,
     perPod: results.perPod,
     latencyMs: results.latencyMs,
@@ -43,5 +44,6 @@ export function parseLoadResult(log: string): LoadResultLine | undefined {
   if (typeof parsed.total !== 'number' || typeof parsed.perPod !== 'object' || parsed.perPod === null) {
     throw new Error(`malformed load result line: ${line.slice(0, 200)}`);
   }
-  return parsed;
+  // A line from a load client older than committedFailures: none were told apart.
+  return { ...parsed, committedFailures: parsed.committedFailures ?? 0 };
 }
