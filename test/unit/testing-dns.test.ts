@@ -1,10 +1,31 @@
 // The in-process cluster DNS server, queried through Node's own c-ares resolver.
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
+import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import * as dnsPacket from 'dns-packet';
 import { probeDns } from '../../lib/testing/dns/net.js';
 import { type DnsRecord, InProcessDnsServer } from '../../lib/testing.js';
 import { errorCode } from '../helpers/errors.js';
+
+/** One question over TCP; the raw answer (its 2-byte length prefix removed). */
+function tcpAsk(host: string, port: number, query: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    let data = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      data = Buffer.concat([data, chunk]);
+      if (data.length >= 2 && data.length >= 2 + data.readUInt16BE(0)) {
+        socket.destroy();
+        resolve(data.subarray(2, 2 + data.readUInt16BE(0)));
+      }
+    });
+    const prefix = Buffer.alloc(2);
+    prefix.writeUInt16BE(query.length);
+    socket.write(Buffer.concat([prefix, query]));
+  });
+}
 
 const ZONE_NAME = 'echo.default.svc.cluster.local';
 const SRV_NAME = `_grpc._tcp.${ZONE_NAME}`;
@@ -139,6 +160,40 @@ describe('InProcessDnsServer', () => {
     assert.equal(raw?.truncated, true);
     assert.ok((raw?.answers.length ?? 0) < 200);
     await server.publish(BASE_RECORDS);
+  });
+
+  it('compresses owner names as CoreDNS does: a 1000-pod answer is ~16 KB, and decodes the same', async () => {
+    const name = `big.${ZONE_NAME}`;
+    const many: DnsRecord[] = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'A',
+      name,
+      address: `127.10.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+    }));
+    await server.publish([...BASE_RECORDS, ...many]);
+    try {
+      const query = dnsPacket.encode({
+        type: 'query',
+        id: 7,
+        flags: dnsPacket.RECURSION_DESIRED,
+        questions: [{ type: 'A', name: name.toUpperCase() }],
+      });
+      const packet = await tcpAsk(server.host, server.port, query);
+      // Header, question, and 16 bytes a record: a pointer, type, class, TTL, length, address.
+      assert.equal(packet.length, 12 + name.length + 2 + 4 + 1000 * 16);
+      const decoded = dnsPacket.decode(packet);
+      assert.equal(decoded.answers?.length, 1000);
+      assert.ok(decoded.answers?.every((a) => a.name.toLowerCase() === name && a.type === 'A'));
+      assert.deepEqual(
+        decoded.answers?.map((a) => (a as { data: string }).data).sort(),
+        many.map((r) => (r as { address: string }).address).sort(),
+      );
+      assert.deepEqual(
+        (await resolver.resolve4(name)).sort(),
+        many.map((r) => (r as { address: string }).address).sort(),
+      );
+    } finally {
+      await server.publish(BASE_RECORDS);
+    }
   });
 
   it('logs every query with time, name, type, transport and rcode', async () => {

@@ -4,6 +4,7 @@ import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { retrying } from '../retry.js';
+import { compressOwners } from './compress.js';
 import {
   bindUdp,
   closeTcp,
@@ -240,7 +241,7 @@ export class InProcessDnsServer implements ClusterDns {
       answers: result.answers,
       additionals,
     };
-    let packet = dnsPacket.encode(response);
+    let packet = compressOwners(dnsPacket.encode(response));
     let truncated = false;
     if (transport === 'udp') {
       const limit = clientOpt
@@ -251,7 +252,7 @@ export class InProcessDnsServer implements ClusterDns {
         : INPROCESS_DNS_DEFAULTS.udpSizeWithoutEdns;
       if (packet.length > limit) {
         truncated = true;
-        packet = truncate(response, limit, clientOpt !== undefined);
+        packet = compressOwners(truncate(response, limit, clientOpt !== undefined));
       }
     }
     return { packet, rcode: result.rcode, answers: result.answers.length, truncated };
