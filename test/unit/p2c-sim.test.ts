@@ -28,52 +28,46 @@ function run(spec: Omit<SimSpec, 'seed'>) {
 const split = (perPod: readonly number[]) => Math.max(...perPod) / Math.min(...perPod);
 const fmt = (values: readonly number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' ');
 
-describe('thick_p2c in simulation (5 pods, 300 calls/s open loop, 8 seeds)', () => {
-  it('all pods equal: the split stays within 1.2, as close to even as chance allows', () => {
-    const runs = run({
-      ...BASE,
-      policy: 'thick_p2c',
-      durationMs: 20_000,
-      deadlineMs: 1000,
-      latencyMs: (_pod, _now, random) => busyLatency(random),
-    });
-    const splits = runs.map((r) => split(r.perPod));
-    console.log(`equal pods, busy machine: max/min per seed ${fmt(splits)}`);
-    for (const s of splits) assert.ok(s <= TARGETS.equalSplit, fmt(splits));
-  });
-
-  it('pods that pause now and then (1/s each, 20-100 ms): a paused pod is not left starved afterwards', () => {
-    const runs = SEEDS.map((seed) => {
-      const pause = pausingPods(BASE.pods, 21_000, 1, seededRandom(seed + 100));
-      return simulate({
+/**
+ * Five equal pods under thick_p2c for 20 s, per seed, with the latency model `modelFor(seed)` (a
+ * fresh one per run: models such as pauses and cold starts keep state); prints and returns the splits.
+ */
+function equalPodSplits(label: string, modelFor: (seed: number) => SimSpec['latencyMs']): number[] {
+  const splits = SEEDS.map(
+    (seed) =>
+      simulate({
         ...BASE,
         seed,
         policy: 'thick_p2c',
         durationMs: 20_000,
         deadlineMs: 1000,
-        latencyMs: (pod, now, random) => pause(pod, now + quietLatency(random)) - now,
-      });
+        latencyMs: modelFor(seed),
+      }).perPod,
+  ).map(split);
+  console.log(`equal pods ${label}: max/min per seed ${fmt(splits)}`);
+  return splits;
+}
+
+describe('thick_p2c in simulation (5 pods, 300 calls/s open loop, 8 seeds)', () => {
+  it('all pods equal: the split stays within 1.2, as close to even as chance allows', () => {
+    const splits = equalPodSplits('on a busy machine', () => (_pod, _now, random) => busyLatency(random));
+    for (const s of splits) assert.ok(s <= TARGETS.equalSplit, fmt(splits));
+  });
+
+  it('pods that pause now and then (1/s each, 20-100 ms): a paused pod is not left starved afterwards', () => {
+    const splits = equalPodSplits('that pause', (seed) => {
+      const pause = pausingPods(BASE.pods, 21_000, 1, seededRandom(seed + 100));
+      return (pod, now, random) => pause(pod, now + quietLatency(random)) - now;
     });
-    const splits = runs.map((r) => split(r.perPod));
-    console.log(`equal pods that pause: max/min per seed ${fmt(splits)}`);
     // Chance alone spreads pods by ~1.07 here; each pause also costs its pod the calls of its length.
     for (const s of splits) assert.ok(s <= PAUSING_SPLIT, fmt(splits));
   });
 
   it('pods that start cold (3-5× slower at first, faster as they serve): none is starved while it warms', () => {
-    const runs = SEEDS.map((seed) => {
+    const splits = equalPodSplits('starting cold', () => {
       const cold = coldStart(BASE.pods, (pod) => (pod === 0 ? 4 : 2));
-      return simulate({
-        ...BASE,
-        seed,
-        policy: 'thick_p2c',
-        durationMs: 20_000,
-        deadlineMs: 1000,
-        latencyMs: (pod, _now, random) => cold(pod, busyLatency(random)),
-      });
+      return (pod, _now, random) => cold(pod, busyLatency(random));
     });
-    const splits = runs.map((r) => split(r.perPod));
-    console.log(`equal pods starting cold: max/min per seed ${fmt(splits)}`);
     // Not an issue target: a cold pod is slower for a while, and gets a little less meanwhile.
     for (const s of splits) assert.ok(s <= PAUSING_SPLIT, fmt(splits));
   });
