@@ -59,58 +59,47 @@ export function parseDnsServer(text: string): DnsServer {
  * to a timed-out question never meets a later one). Idle sockets are unref'd and closed by closeAll().
  */
 export class UdpSockets {
-  private readonly idle = new Map<string, dgram.Socket>();
-  private readonly uses = new WeakMap<dgram.Socket, number>();
-  /** Each kept socket's server address as the kernel reports it (a system call to ask again). */
-  private readonly remotes = new WeakMap<dgram.Socket, AddressOnly>();
-  /** What an idle socket is watched with: an error or a close drops it. */
-  private readonly watching = new WeakMap<dgram.Socket, () => void>();
+  private readonly idle = new Map<string, KeptUdpSocket>();
 
   constructor(private readonly maxQueries: number = DNS_WIRE_DEFAULTS.udpMaxQueries) {}
 
-  /** The idle socket to `server` (already connected, with its remote address), or a new one to connect. */
-  take(server: DnsServer): { readonly socket: dgram.Socket; readonly remote?: AddressOnly } {
-    const socket = this.idle.get(server.label);
-    if (socket) {
-      this.idle.delete(server.label);
-      this.unwatch(socket);
-      socket.ref();
-      return { socket, remote: this.remotes.get(socket) };
-    }
-    return { socket: dgram.createSocket(isIPv6(server.host) ? 'udp6' : 'udp4') };
+  /** The idle socket to `server` (connected: its remote address and questions asked), or a new one. */
+  take(server: DnsServer): {
+    readonly socket: dgram.Socket;
+    readonly remote?: AddressOnly;
+    readonly uses: number;
+  } {
+    const kept = this.idle.get(server.label);
+    if (!kept) return { socket: dgram.createSocket(isIPv6(server.host) ? 'udp6' : 'udp4'), uses: 0 };
+    this.idle.delete(server.label);
+    unwatch(kept);
+    kept.socket.ref();
+    return kept;
   }
 
   /** Back from an exchange that ended in an answer: kept for the next question, until maxQueries. */
-  give(server: DnsServer, socket: dgram.Socket, remote: AddressOnly): void {
-    this.remotes.set(socket, remote);
-    const uses = (this.uses.get(socket) ?? 0) + 1;
+  give(server: DnsServer, socket: dgram.Socket, remote: AddressOnly, usesBefore: number): void {
+    const uses = usesBefore + 1;
     if (uses >= this.maxQueries || this.idle.has(server.label)) {
       closeQuietly(socket);
       return;
     }
-    this.uses.set(socket, uses);
+    // An error or a close while idle drops it.
     const forget = (): void => {
-      this.unwatch(socket);
-      if (this.idle.get(server.label) === socket) this.idle.delete(server.label);
+      unwatch(kept);
+      if (this.idle.get(server.label) === kept) this.idle.delete(server.label);
       closeQuietly(socket);
     };
+    const kept: KeptUdpSocket = { socket, remote, uses, forget };
     socket.on('error', forget).on('close', forget);
-    this.watching.set(socket, forget);
     socket.unref();
-    this.idle.set(server.label, socket);
-  }
-
-  private unwatch(socket: dgram.Socket): void {
-    const forget = this.watching.get(socket);
-    if (!forget) return;
-    this.watching.delete(socket);
-    socket.off('error', forget).off('close', forget);
+    this.idle.set(server.label, kept);
   }
 
   closeAll(): void {
-    for (const socket of this.idle.values()) {
-      this.unwatch(socket);
-      closeQuietly(socket);
+    for (const kept of this.idle.values()) {
+      unwatch(kept);
+      closeQuietly(kept.socket);
     }
     this.idle.clear();
   }
@@ -119,6 +108,19 @@ export class UdpSockets {
   get size(): number {
     return this.idle.size;
   }
+}
+
+interface KeptUdpSocket {
+  readonly socket: dgram.Socket;
+  /** Its server's address as the kernel reports it (a system call to ask again). */
+  readonly remote: AddressOnly;
+  /** Questions asked on it so far. */
+  readonly uses: number;
+  readonly forget: () => void;
+}
+
+function unwatch({ socket, forget }: KeptUdpSocket): void {
+  socket.off('error', forget).off('close', forget);
 }
 
 function closeQuietly(socket: dgram.Socket): void {
@@ -151,7 +153,7 @@ export function udpExchange(
       clearTimeout(timer);
       unregister();
       socket.off('error', failed).off('message', received);
-      if (exchange.kind === 'response' && remote) sockets.give(server, socket, remote);
+      if (exchange.kind === 'response' && remote) sockets.give(server, socket, remote, taken.uses);
       else closeQuietly(socket);
       resolve(exchange);
     };

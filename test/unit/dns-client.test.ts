@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Resolver as CallbackResolver } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { DNS_WIRE_DEFAULTS } from '../../lib/config/defaults.js';
 import { ThickConfigError } from '../../lib/config/errors.js';
 import type { QueryResult } from '../../lib/discovery/answer.js';
 import { WireDnsQuerier } from '../../lib/discovery/dns-client.js';
@@ -102,6 +103,14 @@ describe('WireDnsQuerier against the in-process server', () => {
     assert.equal(querier.idleUdpSockets, 0);
     ok(await querier.query(NAME, 4));
     assert.equal(new Set(server.queries.map((q) => q.sourcePort)).size, 2, 'a new socket after cancel()');
+  });
+
+  it('a new UDP source port every udpMaxQueries questions', async () => {
+    const n = DNS_WIRE_DEFAULTS.udpMaxQueries;
+    for (let i = 0; i < n + 1; i++) ok(await querier.query(NAME, 4));
+    const ports = server.queries.map((q) => q.sourcePort);
+    assert.equal(new Set(ports.slice(0, n)).size, 1);
+    assert.notEqual(ports[n], ports[0]);
   });
 
   it('a UDP socket that saw no answer is not kept: the next question has a new source port', async () => {
