@@ -285,7 +285,7 @@ function pointerTarget(packet: Uint8Array, offset: number): number {
 }
 
 /** The offset after the name at `offset` (its last label or its pointer), or -1 when garbled. */
-export function skipName(packet: Uint8Array, offset: number): number {
+function skipName(packet: Uint8Array, offset: number): number {
   let p = offset;
   for (;;) {
     if (p >= packet.length) return -1;
@@ -315,7 +315,7 @@ const keyScratch = Buffer.alloc(MAX_NAME_WIRE_LENGTH);
  * Each pointer must lead before the start of the labels it ends, so pointers cannot loop, and the
  * whole name stays within 255 octets.
  */
-export function nameKey(packet: Uint8Array, offset: number): string | undefined {
+function nameKey(packet: Uint8Array, offset: number): string | undefined {
   let p = offset;
   let segmentStart = offset;
   let length = 0;
