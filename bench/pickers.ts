@@ -1,7 +1,9 @@
 // The pure pickers of figure 3, one row per policy: how to make a picker over `n` ready endpoints
 // that returns the index of the endpoint chosen. Adding thick_p2c is one import from lib/picking
 // and one entry here.
-import { EndpointLoad, type LoadSettings, TypicalLatency } from '../lib/picking/load.js';
+import { ChannelLatency } from '../lib/picking/channel-latency.js';
+import { EndpointLoad } from '../lib/picking/load.js';
+import type { LoadSettings } from '../lib/picking/load-settings.js';
 import { powerOfTwoChoices } from '../lib/picking/p2c.js';
 import { RoundRobinCursor } from '../lib/picking/round-robin.js';
 
@@ -36,7 +38,7 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
     policy: 'thick_p2c',
     what: 'powerOfTwoChoices over peak-EWMA costs, then picked()/started() (lib/picking/p2c.ts, load.ts)',
     create: (n: number) => {
-      const typical = new TypicalLatency(P2C_LOAD);
+      const typical = new ChannelLatency(P2C_LOAD);
       const loads = Array.from({ length: n }, (_, i) => {
         const load = new EndpointLoad(P2C_LOAD, typical, 0);
         load.picked(0);

@@ -1,4 +1,4 @@
-import type { LoadSettings } from '../picking/load.js';
+import type { LoadSettings } from '../picking/load-settings.js';
 import type { RetryBudgetSettings } from '../retry/budget.js';
 import { P2C_DEFAULTS, RETRY_BUDGET_DEFAULTS, ROUND_ROBIN_DEFAULTS } from './defaults.js';
 import { describe, ThickConfigError } from './errors.js';

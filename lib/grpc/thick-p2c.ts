@@ -2,7 +2,8 @@ import { type Clock, type RandomSource, systemClock } from '../common/clock.js';
 import { LOAD_TRACKING } from '../config/defaults.js';
 import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
 import { CANCELLED_CODE } from '../config/status-codes.js';
-import { EndpointLoad, LatencyFloor, TypicalLatency } from '../picking/load.js';
+import { ChannelLatency, LatencyFloor } from '../picking/channel-latency.js';
+import { EndpointLoad } from '../picking/load.js';
 import { powerOfTwoChoices } from '../picking/p2c.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
 import type { CallMeter } from './picked-call.js';
@@ -34,6 +35,7 @@ class ThickP2cPicker extends ThickPicker {
   constructor(
     context: PickContext,
     loadOf: (key: string) => EndpointLoad,
+    typical: ChannelLatency,
     private readonly random: RandomSource,
     failureCodes: ReadonlySet<number>,
     /** Latency estimates are noisy; calls in flight are exact. */
@@ -41,7 +43,10 @@ class ThickP2cPicker extends ThickPicker {
   ) {
     super(context);
     this.meters = context.candidates.map((m) => new LoadMeter(loadOf(m.key), failureCodes));
-    this.floor = new LatencyFloor(this.meters.map((m) => m.load));
+    this.floor = new LatencyFloor(
+      this.meters.map((m) => m.load),
+      typical,
+    );
   }
 
   protected select(): number {
@@ -84,7 +89,7 @@ class LoadMeter implements CallMeter {
 export class ThickP2c extends ThickBalancer<P2cSettings> {
   protected readonly name = THICK_P2C;
   private readonly loads = new Map<string, EndpointLoad>();
-  private readonly typical = new TypicalLatency(this.settings.load);
+  private readonly typical = new ChannelLatency(this.settings.load);
   private readonly loadOf = (key: string): EndpointLoad => {
     let load = this.loads.get(key);
     if (!load) {
@@ -109,7 +114,14 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
   protected override makePicker(context: PickContext): Picker {
     const { load, health } = this.settings;
     const tolerance = load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
-    return new ThickP2cPicker(context, this.loadOf, this.random, health.failureCodes, tolerance);
+    return new ThickP2cPicker(
+      context,
+      this.loadOf,
+      this.typical,
+      this.random,
+      health.failureCodes,
+      tolerance,
+    );
   }
 
   protected override endpointAdded(key: string): void {

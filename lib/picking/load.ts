@@ -1,12 +1,6 @@
 import { LOAD_TRACKING } from '../config/defaults.js';
-
-/** How an endpoint's load is measured (thick_p2c's `load_metric`). */
-export interface LoadSettings {
-  readonly metric: 'peak_ewma' | 'least_request';
-  readonly defaultLatencyMs: number;
-  readonly decayMs: number;
-  readonly failurePenalty: number;
-}
+import type { ChannelLatency } from './channel-latency.js';
+import type { LoadSettings } from './load-settings.js';
 
 /**
  * Cost of an unmeasured endpoint that already has calls in flight (Finagle's penalty): above any
@@ -31,27 +25,27 @@ const PEAK_DECAY_DIVISOR = 300;
  * within seconds instead of a whole decay time; one that is still slow answers slowly and is
  * avoided again. Each such probe of a slow pod is a slow call: at 10× faster (1 s), a pod 50 ms
  * slower than 1 ms pods was probed every 2.4 s, and the simulation's slow pod got 0.17 % of calls
- * on a quiet machine against 0.04 % now (cold starts are the latency floor's, see LatencyFloor).
+ * on a quiet machine against 0.04 % at 3× (cold starts are the latency floor's, see LatencyFloor,
+ * and the second opinion's below).
  */
 const IDLE_DECAY_DIVISOR = 3;
+
+/**
+ * After an endpoint's first answer, its average fades ten times faster still (333 ms): a new pod's
+ * first answer is often cold (its JIT, its new connection: 12-35 ms against 2 ms on the bed), and
+ * the second opinion comes within a second instead of after 3-6 s without calls, which left a pod
+ * that started cold with up to 40 % fewer calls than its peers over 10 s (now ≤ 1.21 max/min). A pod
+ * that is really slow costs one more slow call; waiting for three answers cost it two or three
+ * more, and bought nothing measurable.
+ */
+const SECOND_OPINION_ANSWERS = 2;
+const SECOND_OPINION_DIVISOR = 30;
 
 /** How much slower than the average an answer must be to count as a peak. */
 const PEAK_FACTOR = 4;
 
 /** Answers of a new endpoint that count in its peak but not in its average (see observe()). */
 const WARM_UP_ANSWERS = 5;
-
-/**
- * Latency estimates under this multiple of the fastest candidate's count as that multiple: among
- * pods within 2× (3× with the cost tolerance) of the fastest, the calls in flight decide, as in
- * least-request; a pod far slower (a pause, a stall, a slow node) is still avoided. Without it, a
- * pod a little slower because it is cold (its JIT, its caches) got fewer calls, stayed cold, and was
- * starved: equal pods split 5.8× in the simulation with cold starts (now ≤ 1.2).
- */
-const FASTEST_LATENCY_FLOOR = 2;
-
-/** How often the fastest candidate's latency is looked up again (an O(n) scan, so not per pick). */
-const FLOOR_REFRESH_MS = 100;
 
 /**
  * Room for picks not yet started, at first: a pick usually starts within the same event-loop turn,
@@ -72,42 +66,6 @@ const AVERAGE_CAP_FACTOR = 2;
  */
 const SLOW_SHIFT_DIVISOR = 20;
 const SLOW_SHIFT_ANSWERS = 3;
-
-/**
- * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
- * latency. An endpoint that has not answered yet is assumed to be this fast, so a new pod gets its
- * first call at once instead of waiting for the peers' estimates to grow past a fixed guess (with
- * Linkerd's 30 ms against 1 ms pods, a newcomer would get nothing for half a minute).
- */
-export class TypicalLatency {
-  private latencyMs: number;
-  private measured = false;
-  private updatedAt = 0;
-
-  constructor(private settings: LoadSettings) {
-    this.latencyMs = settings.defaultLatencyMs;
-  }
-
-  update(settings: LoadSettings): void {
-    this.settings = settings;
-    if (!this.measured) this.latencyMs = settings.defaultLatencyMs;
-  }
-
-  observe(now: number, latencyMs: number): void {
-    if (!this.measured) {
-      this.latencyMs = latencyMs;
-      this.measured = true;
-    } else {
-      const w = Math.exp(-Math.max(0, now - this.updatedAt) / this.settings.decayMs);
-      this.latencyMs = this.latencyMs * w + latencyMs * (1 - w);
-    }
-    this.updatedAt = now;
-  }
-
-  get ms(): number {
-    return this.latencyMs;
-  }
-}
 
 /**
  * One endpoint's load: calls in flight counted from the pick (a burst of picks sees the ones before
@@ -144,7 +102,7 @@ export class EndpointLoad {
 
   constructor(
     private settings: LoadSettings,
-    private readonly typical: TypicalLatency,
+    private readonly typical: ChannelLatency,
     now: number,
   ) {
     this.sampledAt = now;
@@ -195,6 +153,7 @@ export class EndpointLoad {
    */
   ended(now: number, latencyMs: number, sample: boolean, failed: boolean, timed = sample): void {
     if (this.inFlight > 0) this.inFlight -= 1;
+    this.typical.heard(now);
     if (timed && this.timedOut > 0) {
       this.timedOut -= 1;
       // The calls still out started before now, by how much is not kept (O(1)): counting their age
@@ -216,6 +175,7 @@ export class EndpointLoad {
     }
     this.typical.observe(now, latencyMs);
     this.observe(now, Math.min(latencyMs, LOAD_TRACKING.maxLatencyMs));
+    this.typical.estimated(this.level(now));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -235,10 +195,19 @@ export class EndpointLoad {
   cost(now: number, floorMs = 0): number {
     const pending = this.pending(now);
     if (this.settings.metric === 'least_request') return pending;
-    if (!this.measured) return pending === 0 ? this.typical.ms : UNMEASURED_PENALTY + pending;
+    if (!this.measured) {
+      if (pending > 0) return UNMEASURED_PENALTY + pending;
+      // One slow answer (the first call of a channel may go to the slow pod) must not make the
+      // typical latency, and so every newcomer, look slower than the fastest.
+      return floorMs > 0 ? Math.min(this.typical.ms, floorMs) : this.typical.ms;
+    }
     // A call out for longer than the estimate proves the endpoint at least that slow now: a pod
     // that stalls is avoided from its first late call, not from the first deadline that expires.
-    const age = this.timedOut > 0 ? now - this.oldestAt : 0;
+    // Only until the last answer the client read from any endpoint: after a pause of the client
+    // itself (a GC, a busy turn), picks run before the answers that came meanwhile are read, and
+    // every endpoint's calls would look late at once (the one idle endpoint, often a slow pod
+    // that is avoided, would win them).
+    const age = this.timedOut > 0 ? Math.max(0, Math.min(now, this.typical.heardAt) - this.oldestAt) : 0;
     return Math.max(this.level(now), age, floorMs) * (pending + 1);
   }
 
@@ -254,7 +223,11 @@ export class EndpointLoad {
   private level(now: number): number {
     const { decayMs } = this.settings;
     const average =
-      this.averageMs * Math.exp(-Math.max(0, now - this.sampledAt) / (decayMs / IDLE_DECAY_DIVISOR));
+      this.averageMs *
+      Math.exp(
+        -Math.max(0, now - this.sampledAt) /
+          (decayMs / (this.answers < SECOND_OPINION_ANSWERS ? SECOND_OPINION_DIVISOR : IDLE_DECAY_DIVISOR)),
+      );
     const peak = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
     const failure = this.failureMs * Math.exp(-Math.max(0, now - this.failureAt) / decayMs);
     return Math.max(average, peak, failure);
@@ -320,29 +293,5 @@ export class EndpointLoad {
     } else {
       this.averageMs += (cap - this.averageMs) * weight;
     }
-  }
-}
-
-/**
- * The latency floor of a set of endpoints (FASTEST_LATENCY_FLOOR × the fastest estimate among them),
- * refreshed at most every FLOOR_REFRESH_MS: O(1) per pick, amortized. The fastest, not an average:
- * slow pods must not raise the floor and hide themselves.
- */
-export class LatencyFloor {
-  private floorMs = 0;
-  private refreshedAt = Number.NEGATIVE_INFINITY;
-
-  constructor(private readonly loads: readonly EndpointLoad[]) {}
-
-  at(now: number): number {
-    if (now - this.refreshedAt < FLOOR_REFRESH_MS) return this.floorMs;
-    this.refreshedAt = now;
-    let fastest = Number.POSITIVE_INFINITY;
-    for (const load of this.loads) {
-      const estimate = load.estimate(now);
-      if (estimate !== undefined && estimate < fastest) fastest = estimate;
-    }
-    this.floorMs = Number.isFinite(fastest) ? FASTEST_LATENCY_FLOOR * fastest : 0;
-    return this.floorMs;
   }
 }

@@ -6,7 +6,8 @@ import type { Clock, RandomSource, TimerHandle } from '../../lib/common/clock.js
 import { LOAD_TRACKING } from '../../lib/config/defaults.js';
 import { DEFAULT_P2C_SETTINGS } from '../../lib/config/policy.js';
 import { HealthGate } from '../../lib/health/gate.js';
-import { EndpointLoad, LatencyFloor, TypicalLatency } from '../../lib/picking/load.js';
+import { ChannelLatency, LatencyFloor } from '../../lib/picking/channel-latency.js';
+import { EndpointLoad } from '../../lib/picking/load.js';
 import { powerOfTwoChoices } from '../../lib/picking/p2c.js';
 import { RoundRobinCursor } from '../../lib/picking/round-robin.js';
 import { seededRandom } from './random.js';
@@ -104,7 +105,7 @@ export function simulate(spec: SimSpec): SimResult {
     gate.add(key, false);
     gate.connected(key);
   }
-  const typical = new TypicalLatency(settings.load);
+  const typical = new ChannelLatency(settings.load);
   const loads = keys.map(() => new EndpointLoad(settings.load, typical, 0));
   const cursor = new RoundRobinCursor(random);
   rebuild();
@@ -112,7 +113,7 @@ export function simulate(spec: SimSpec): SimResult {
   const tolerance = settings.load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
   let now = 0;
   const usable = (index: number) => gate.admits(keys[candidates[index]!]!, now, peerLatency, panic);
-  const floor = new LatencyFloor(loads);
+  const floor = new LatencyFloor(loads, typical);
   let floorMs = 0;
   const cost = (index: number) => loads[candidates[index]!]!.cost(now, floorMs);
   const select = (): number => {

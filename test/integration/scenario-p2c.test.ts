@@ -9,12 +9,19 @@ import { load, p2cClient, sleep, summary, thickClient, useBed } from '../scenari
 /**
  * The issue's figures: 5 pods, open loop at 300 calls/s, latency from the scheduled send time. Its
  * targets (p99 ≤ 0.3 × round robin's, equal split ≤ 1.2, ≥ 99.9 % through the stall) are printed
- * each run; on a shared 2-core machine the bed's own tail (p99 ≈ 15–20 ms with every pod equal)
- * and the randomness of two choices put them at the edge, so the assertions below are what holds
- * in every run here, and the printed figures are compared with the targets in the closing notes.
+ * each run; on a shared 2-core machine the bed's own tail (p99 ≈ 15–22 ms with every pod equal, the
+ * client's GC pauses) and the randomness of two choices put them at the edge, so the assertions
+ * below are what holds in every run here, and the printed figures are compared with the targets in
+ * the closing notes.
  */
 const TARGETS = { p99Ratio: 0.3, equalSplit: 1.2, stallSuccess: 0.999 } as const;
 const ASSERTED = { p99Ratio: 0.5, equalSplit: 1.35, stallSuccess: 0.995 } as const;
+/**
+ * Where the ratio misses its target, the slow pod must be all but invisible instead: thick_p2c's p99
+ * with it within this factor of the p99 with every pod equal (the bed's own tail, mostly the
+ * client's GC pauses of 5-28 ms on these machines).
+ */
+const OWN_TAIL_FACTOR = 1.25;
 const RATE = 300;
 const SLOWER_MS = 50;
 const RUN_MS = 8000;
@@ -109,6 +116,12 @@ describe('thick_p2c on the local cluster bed (5 pods, 300 calls/s open loop)', (
           : `; with all pods equal the bed's own p99 was ${equalP99Ms.toFixed(1)} ms, a ratio of ${(equalP99Ms / rr.latencyMs.p99).toFixed(2)}: no policy goes under it`;
       console.log(`  p99 ratio ${ratio.toFixed(2)} (target ≤ ${TARGETS.p99Ratio})${floor}`);
       assert.ok(ratio <= ASSERTED.p99Ratio, `p99 ${p2c.latencyMs.p99} vs round robin ${rr.latencyMs.p99}`);
+      if (ratio > TARGETS.p99Ratio && equalP99Ms !== undefined) {
+        assert.ok(
+          p2c.latencyMs.p99 <= OWN_TAIL_FACTOR * equalP99Ms,
+          `p99 ${p2c.latencyMs.p99} ms: over the target and over the bed's own ${equalP99Ms} ms`,
+        );
+      }
       assert.ok(share(p2c, slow.name) < 0.05, summary(p2c));
     } finally {
       await cluster.setMode(slow, { kind: 'ok' });

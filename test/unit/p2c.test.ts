@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOAD_TRACKING, P2C_DEFAULTS } from '../../lib/config/defaults.js';
 import { DEFAULT_LOAD_SETTINGS } from '../../lib/config/policy.js';
-import { EndpointLoad, LatencyFloor, type LoadSettings, TypicalLatency } from '../../lib/picking/load.js';
+import { ChannelLatency, LatencyFloor } from '../../lib/picking/channel-latency.js';
+import { EndpointLoad } from '../../lib/picking/load.js';
+import type { LoadSettings } from '../../lib/picking/load-settings.js';
 import { powerOfTwoChoices } from '../../lib/picking/p2c.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -127,9 +129,9 @@ describe('power of two choices', () => {
   });
 });
 
-function load(settings: Partial<LoadSettings> = {}, typical?: TypicalLatency): EndpointLoad {
+function load(settings: Partial<LoadSettings> = {}, typical?: ChannelLatency): EndpointLoad {
   const s = { ...DEFAULT_LOAD_SETTINGS, ...settings };
-  return new EndpointLoad(s, typical ?? new TypicalLatency(s), 0);
+  return new EndpointLoad(s, typical ?? new ChannelLatency(s), 0);
 }
 
 /** The test clock for answer()/warm()/fail(): each call starts 10 ms after the previous one ended. */
@@ -176,7 +178,7 @@ function call(l: EndpointLoad, at: number, ms: number, failed = false): void {
 
 describe('endpoint load (peak EWMA)', () => {
   it('before its first answer costs the channel’s typical latency, and is penalised with calls in flight', () => {
-    const typical = new TypicalLatency(DEFAULT_LOAD_SETTINGS);
+    const typical = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
     const l = load({}, typical);
     assert.equal(
       l.cost(0),
@@ -246,21 +248,36 @@ describe('endpoint load (peak EWMA)', () => {
   });
 
   it('a call out longer than the estimate counts as the latency of the endpoint now (a stall is seen before any deadline)', () => {
-    const l = load();
+    const channel = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
+    const l = load({}, channel);
+    const peer = load({}, channel);
     warm(l, 2);
+    warm(peer, 2);
     const start = t + 10;
     l.picked(start);
     l.started(start, true);
     const young = l.cost(start + 1);
     assert.ok(young > 3.5 && young <= 4, `young: the estimate (2 ms), one call in flight: ${young}`);
+    call(peer, start + 48, 2); // the client reads answers meanwhile: this one is late, not the client
     near(l.cost(start + 50), 50 * 2, 'out for 50 ms: at least 50 ms');
     l.ended(start + 60, 60, false, false, true);
     assert.ok(l.cost(start + 61) < 10, 'cancelled: nothing out, no sample');
-    const stream = load();
+    const stream = load({}, channel);
     warm(stream, 2);
     stream.picked(start);
     stream.started(start, false);
     assert.ok(stream.cost(start + 5000) < 10, 'a stream’s age proves nothing');
+  });
+
+  it('a call’s age counts only up to the last answer the client read (a pause of the client is not the endpoint’s)', () => {
+    const channel = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
+    const l = load({}, channel);
+    warm(l, 2);
+    const start = t + 10;
+    l.picked(start);
+    l.started(start, true);
+    // The client paused 30 ms (a GC): the first pick after it runs before the answers are read.
+    assert.ok(l.cost(start + 30) < 5, `nothing heard since the call started: ${l.cost(start + 30)}`);
   });
 
   it('the first answers are a warm-up: a cold start shows as a peak, not in the average', () => {
@@ -270,11 +287,21 @@ describe('endpoint load (peak EWMA)', () => {
     assert.ok(l.estimate(t + 500)! < 3, `${l.estimate(t + 500)}`);
   });
 
-  it('a slow newcomer is avoided from its first answer: the fastest warm-up answer stands for its average', () => {
+  it('a slow newcomer is avoided from its first answer, asked again within a second, and avoided for longer once confirmed', () => {
     const slow = load();
     t = 0;
     answer(slow, 200);
-    assert.ok(slow.estimate(t + 300)! > 100, `still known to be slow: ${slow.estimate(t + 300)}`);
+    assert.ok(slow.estimate(t + 100)! > 100, `avoided at first: ${slow.estimate(t + 100)}`);
+    assert.ok(
+      slow.estimate(t + 1000)! < 20,
+      `a second opinion (it may have been cold): ${slow.estimate(t + 1000)}`,
+    );
+    t += 1000;
+    answer(slow, 200);
+    assert.ok(
+      slow.estimate(t + 1000)! > 100,
+      `slow twice: it fades at the usual pace: ${slow.estimate(t + 1000)}`,
+    );
     const cold = load();
     t = 0;
     for (const ms of [40, 3]) answer(cold, ms);
@@ -306,7 +333,7 @@ describe('endpoint load (peak EWMA)', () => {
   });
 
   it('costs latency × (calls in flight + 1), counting a call from its pick', () => {
-    const typical = new TypicalLatency(DEFAULT_LOAD_SETTINGS);
+    const typical = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
     const peer = load({}, typical);
     t = 0;
     for (let i = 0; i < 200; i++) answer(peer, 2); // the channel's typical latency: ~2 ms
@@ -327,7 +354,7 @@ describe('endpoint load (peak EWMA)', () => {
   });
 
   it('under twice the fastest pod’s latency, the calls in flight decide (the latency floor)', () => {
-    const typical = new TypicalLatency(DEFAULT_LOAD_SETTINGS);
+    const typical = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
     const fast = load({}, typical);
     const cold = load({}, typical);
     const slow = load({}, typical);
@@ -337,7 +364,7 @@ describe('endpoint load (peak EWMA)', () => {
       answer(cold, 5); // a cold pod, 2.5× slower for now
       answer(slow, 200);
     }
-    const floorMs = new LatencyFloor([fast, cold, slow]).at(t);
+    const floorMs = new LatencyFloor([fast, cold, slow], typical).at(t);
     near(floorMs, 2 * fast.estimate(t)!, 'twice the fastest: the slow pod does not raise it');
     near(fast.cost(t, floorMs), floorMs);
     assert.ok(cold.cost(t, floorMs) < 1.5 * fast.cost(t, floorMs), 'a tie: the cold pod keeps its share');
@@ -347,6 +374,24 @@ describe('endpoint load (peak EWMA)', () => {
       fast.cost(t, floorMs) > 1.5 * cold.cost(t, floorMs),
       'one more call in flight is still told apart',
     );
+  });
+
+  it('the floor falls at once when a faster pod answers, and a newcomer is never assumed slower than the fastest', () => {
+    const channel = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
+    const slow = load({}, channel);
+    const fast = load({}, channel);
+    const newcomer = load({}, channel);
+    const floor = new LatencyFloor([slow, fast, newcomer], channel);
+    t = 0;
+    answer(slow, 50); // the channel's first answer came from the slow pod
+    near(floor.at(t), 100, 'only the slow pod has answered');
+    near(newcomer.cost(t, floor.at(t)), 50, 'unmeasured: the typical latency (one slow answer)');
+    answer(fast, 2);
+    near(floor.at(t), 4, 'within the same refresh period: down at once');
+    near(newcomer.cost(t, floor.at(t)), 4, 'unmeasured: no slower than the fastest');
+    assert.ok(slow.cost(t, floor.at(t)) > 10 * fast.cost(t, floor.at(t)), 'the slow pod is avoided');
+    answer(fast, 30);
+    near(floor.at(t), 4, 'it rises only at the next scan');
   });
 
   it('forgets a pick that never started', () => {
