@@ -116,11 +116,44 @@ export function createLeaf(
   return new x.LeafLoadBalancer(endpoint, helper, options, resolutionNote);
 }
 
-export function childHelper(
-  parent: ChannelControlHelper,
-  overrides: Partial<ChannelControlHelper>,
-): ChannelControlHelper {
-  return x.createChildChannelControlHelper(parent, overrides);
+/** What one endpoint of a thick policy hears from its leaf (see LeafHelper). */
+export interface LeafHooks {
+  subchannelCreated(subchannel: SubchannelInterface): void;
+  leafStateChanged(state: ConnectivityState, error: string | null): void;
+}
+
+/**
+ * The helper a thick policy gives each endpoint's leaf: the leaf's subchannels and state go to the
+ * endpoint, re-resolution is the parent policy's call (it knows when an endpoint dropped), channelz
+ * passes through. Prototype methods, not createChildChannelControlHelper: that binds five functions
+ * per endpoint, and with our own overrides cost ~0.5 MB of heap at 1000 endpoints. The interface is
+ * checked against the installed grpc-js at compile time; the version check at load keeps it 1.14.
+ */
+export class LeafHelper implements ChannelControlHelper {
+  constructor(
+    private readonly parent: ChannelControlHelper,
+    private readonly hooks: LeafHooks,
+  ) {}
+
+  createSubchannel(address: SubchannelAddress, args: ChannelOptions): SubchannelInterface {
+    const subchannel = this.parent.createSubchannel(address, args);
+    this.hooks.subchannelCreated(subchannel);
+    return subchannel;
+  }
+
+  updateState(state: ConnectivityState, _picker: Picker, error: string | null): void {
+    this.hooks.leafStateChanged(state, error);
+  }
+
+  requestReresolution(): void {}
+
+  addChannelzChild(child: Parameters<ChannelControlHelper['addChannelzChild']>[0]): void {
+    this.parent.addChannelzChild(child);
+  }
+
+  removeChannelzChild(child: Parameters<ChannelControlHelper['removeChannelzChild']>[0]): void {
+    this.parent.removeChannelzChild(child);
+  }
 }
 
 export function queuePicker(loadBalancer: LoadBalancer): Picker {

@@ -5,9 +5,10 @@ import {
   type ChannelControlHelper,
   type ChannelOptions,
   ConnectivityState,
-  childHelper,
   createLeaf,
   type Endpoint,
+  LeafHelper,
+  type LeafHooks,
   type LeafLoadBalancer,
   type PickArgs,
   type PickResult,
@@ -40,7 +41,7 @@ type StateListener = (
  * which reports subchannel health), its health watch, its connect timeout, and the per-call hooks
  * that feed drains and the health gate.
  */
-export class EndpointChild {
+export class EndpointChild implements LeafHooks {
   state: ConnectivityState = ConnectivityState.IDLE;
   /** A connection attempt failed or timed out since the endpoint was last READY (grpc's sticky TF). */
   failedSinceReady = false;
@@ -61,7 +62,7 @@ export class EndpointChild {
   constructor(
     readonly key: string,
     endpoint: Endpoint,
-    private readonly helper: ChannelControlHelper,
+    helper: ChannelControlHelper,
     options: ChannelOptions,
     resolutionNote: string,
     private readonly onState: StateListener,
@@ -69,28 +70,25 @@ export class EndpointChild {
     private readonly connectTimeoutMs: number,
     private readonly onConnectFailed: (child: EndpointChild) => void,
   ) {
-    const ownHelper = childHelper(helper, {
-      createSubchannel: (address, args) => {
-        const subchannel = this.helper.createSubchannel(address, args);
-        this.watchConnectAttempts(subchannel);
-        if (this.healthCheck) {
-          this.watcher?.stop();
-          this.watcher = new HealthWatcher(
-            subchannel,
-            this.healthCheck.serviceName,
-            (status) => this.gate?.setHealth(this.key, status),
-            log,
-          );
-        }
-        return subchannel;
-      },
-      updateState: (state, _picker, error) => {
-        if (!this.destroyed) this.setState(state, error);
-      },
-      // The parent policy decides when to re-resolve (it knows when an endpoint dropped).
-      requestReresolution: () => {},
-    });
-    this.leaf = createLeaf(endpoint, ownHelper, options, resolutionNote);
+    this.leaf = createLeaf(endpoint, new LeafHelper(helper, this), options, resolutionNote);
+  }
+
+  /** The leaf's subchannel (pick_first asks for it again on every reconnect). */
+  subchannelCreated(subchannel: SubchannelInterface): void {
+    this.watchConnectAttempts(subchannel);
+    if (this.healthCheck) {
+      this.watcher?.stop();
+      this.watcher = new HealthWatcher(
+        subchannel,
+        this.healthCheck.serviceName,
+        (status) => this.gate?.setHealth(this.key, status),
+        log,
+      );
+    }
+  }
+
+  leafStateChanged(state: ConnectivityState, error: string | null): void {
+    if (!this.destroyed) this.setState(state, error);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../common/clock.js';
+import { OPTION_PREFIX } from '../config/defaults.js';
 import type { ThickSettings } from '../config/policy.js';
 import { HealthGate } from '../health/gate.js';
 import { Membership } from '../membership/membership.js';
@@ -18,6 +19,7 @@ import {
 import { EndpointChild, endpointKey } from './endpoint-child.js';
 import { log } from './log.js';
 import { balancerView, ChannelObserver } from './observer.js';
+import { TARGET_ATTRIBUTE } from './resolver.js';
 import type { PickContext, ThickMember } from './thick-picker.js';
 
 /** A thick policy's parsed config: its settings, validated and frozen. */
@@ -57,6 +59,8 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
   protected settings: S;
   private readonly membership: Membership<Endpoint, EndpointChild>;
   private options: ChannelOptions = {};
+  /** The options as grpc-js gave them, of which `options` is the leaves' part. */
+  private channelOptions: ChannelOptions | null = null;
   private note = '';
   private emptyMessage: string | null = null;
   private paused = false;
@@ -158,7 +162,10 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
       }
       return true;
     }
-    this.options = options;
+    if (options !== this.channelOptions) {
+      this.channelOptions = options;
+      this.options = leafOptions(options);
+    }
     this.note = resolutionNote;
     const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
     this.paused = true;
@@ -296,4 +303,19 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
     this.publishedReady = state === ConnectivityState.READY;
     this.helper.updateState(state, picker, error);
   }
+}
+
+/**
+ * The options the endpoints' leaves (and so their subchannels) get: without the SDK's own options
+ * and resolver attribute, which no subchannel reads. grpc-js copies a channel's options into every
+ * subchannel; past four keys each copy gets an out-of-object property array (~0.3 MB of heap at
+ * 1000 endpoints, three copies each), and keys that differ only in SDK settings kept two channels
+ * to the same address from sharing subchannels.
+ */
+function leafOptions(options: ChannelOptions): ChannelOptions {
+  const kept: ChannelOptions = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!key.startsWith(OPTION_PREFIX) && key !== TARGET_ATTRIBUTE) kept[key] = value;
+  }
+  return kept;
 }
