@@ -51,7 +51,20 @@ export async function runScale(p: BenchParams, hosts: HostScenario): Promise<Fig
         const cpu = await client.request<Extract<ScaleReply, { type: 'cpu-read' }>>({ type: 'cpu-read' });
         const netUs = cpu.cpuUs - idleCpuUsPerMs * cpu.elapsedMs;
         values.connectedCpuMsPerS = netUs / cpu.elapsedMs;
-        if (config.id === STOCK_BASELINE) stockConnectedUsPerMs = netUs / cpu.elapsedMs;
+        if (config.id === STOCK_BASELINE) {
+          stockConnectedUsPerMs = netUs / cpu.elapsedMs;
+          // The floor: the same process and connections, polls stripped to their two exchanges.
+          const bare = await client.request<Extract<ScaleReply, { type: 'bare-polls' }>>({
+            type: 'bare-polls',
+            ...hosts.dnsQuestion(),
+            intervalMs: pollIntervalMs,
+            count: unchangedPolls,
+          });
+          values.barePollCpuMs =
+            (bare.cpuUs - (idleCpuUsPerMs + stockConnectedUsPerMs) * bare.elapsedMs) /
+            unchangedPolls /
+            US_PER_MS;
+        }
         if (channel.target.startsWith('dns-poll:')) {
           const polls = hosts.pollsSince(since);
           const perPoll = (us: number) => (polls > 0 ? us / polls / US_PER_MS : Number.NaN);
@@ -81,6 +94,7 @@ export async function runScale(p: BenchParams, hosts: HostScenario): Promise<Fig
       'Each measurement is a fresh client process; memory is after GC, above the same process idle (grpc-js, SDK and protos loaded, no channel).',
       `ready: from connecting the channel (dns-poll: its first DNS query included) to all ${endpoints} subchannels READY (channelz).`,
       `connected CPU: client CPU per second over ${windowMs} ms with every endpoint connected and no call, minus the idle process's.`,
+      `bare exchanges (on round_robin's row): the floor under poll CPU, measured in the same process with the same connections and timer spacing: ${unchangedPolls} polls stripped to their two exchanges (A over a kept TCP connection, AAAA over a kept UDP socket, at once; answers read whole, not parsed), above that channel's connected CPU. What a thick row's poll CPU has above it is the SDK's own part.`,
       `poll CPU: the same window's CPU (${unchangedPolls} polls of an unchanged answer, ${pollIntervalMs} ms apart) per poll, above stock round_robin's connected channel in the same repetition (the same ${endpoints} connections, no polling); "above idle" counts that channel's own cost too, "gross" the idle process's as well.`,
     ],
     metrics: [
@@ -89,6 +103,7 @@ export async function runScale(p: BenchParams, hosts: HostScenario): Promise<Fig
       { key: 'heapMB', label: 'heap +MB' },
       { key: 'connectedCpuMsPerS', label: 'connected CPU ms/s' },
       { key: 'pollCpuMs', label: 'CPU ms/poll (unchanged)' },
+      { key: 'barePollCpuMs', label: 'bare exchanges ms/poll' },
       { key: 'pollCpuAboveIdleMs', label: 'above idle ms/poll' },
       { key: 'pollCpuGrossMs', label: 'gross CPU ms/poll' },
       { key: 'polls', label: 'polls measured' },

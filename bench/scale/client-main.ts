@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { register } from '../../lib/index.js';
 import { type EchoClient, makeEchoClient } from '../../lib/testing/echo-client.js';
 import { loadTestingProtos } from '../../lib/testing/protos.js';
+import { barePolls } from './bare-poll.js';
 import type { ScaleReply, ScaleRequest } from './protocol.js';
 
 /** How often readiness is read while connecting: fine enough for a figure in hundreds of ms. */
@@ -81,6 +82,14 @@ async function handle(request: ScaleRequest): Promise<ScaleReply> {
         id: request.id,
         cpuUs: d.user + d.system,
         elapsedMs: performance.now() - markAt,
+      };
+    }
+    case 'bare-polls': {
+      const { host, port, name, intervalMs, count } = request;
+      return {
+        type: 'bare-polls',
+        id: request.id,
+        ...(await barePolls(host, port, name, intervalMs, count)),
       };
     }
     case 'connect': {

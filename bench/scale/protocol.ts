@@ -9,6 +9,20 @@ export type ScaleRequest =
   /** CPU since the last mark. */
   | { readonly type: 'cpu-read'; readonly id: number }
   /** Creates the channel, connects it, answers once `expected` subchannels are READY. */
+  /**
+   * The machine's floor for a poll: `count` polls `intervalMs` apart, each only the two exchanges
+   * a poll makes (A over a kept TCP connection, AAAA over a kept UDP socket, at once), answers read
+   * whole and not parsed; CPU over them, as cpu-read measures it.
+   */
+  | {
+      readonly type: 'bare-polls';
+      readonly id: number;
+      readonly host: string;
+      readonly port: number;
+      readonly name: string;
+      readonly intervalMs: number;
+      readonly count: number;
+    }
   | {
       readonly type: 'connect';
       readonly id: number;
@@ -29,6 +43,7 @@ export type ScaleReply =
     }
   | { readonly type: 'cpu-mark'; readonly id: number }
   | { readonly type: 'cpu-read'; readonly id: number; readonly cpuUs: number; readonly elapsedMs: number }
+  | { readonly type: 'bare-polls'; readonly id: number; readonly cpuUs: number; readonly elapsedMs: number }
   | {
       readonly type: 'connect';
       readonly id: number;

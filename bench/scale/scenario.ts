@@ -45,6 +45,11 @@ export class HostScenario {
     };
   }
 
+  /** Where the service's name is served, for the scale client's bare polls. */
+  dnsQuestion(): { readonly host: string; readonly port: number; readonly name: string } {
+    return { host: this.dns.host, port: this.dns.port, name: NAMES.fqdn };
+  }
+
   publish(ips: readonly string[]): Promise<void> {
     const names = { fqdn: NAMES.fqdn, srvName: NAMES.srvName, port: this.hosts.port };
     return this.dns.publish(serviceRecords(names, ips, false));
