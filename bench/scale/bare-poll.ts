@@ -5,10 +5,13 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeQuery } from '../../lib/discovery/wire.js';
 
 const TCP_LENGTH_PREFIX = 2;
 const QUERY_ID = 0x4242;
+const HEADER_LENGTH = 12;
+const FLAG_RD = 0x0100;
+const TYPE = { 4: 1, 6: 28 } as const;
+const CLASS_IN = 1;
 
 export async function barePolls(
   host: string,
@@ -45,10 +48,23 @@ export async function barePolls(
   }
 }
 
+/** A plain recursive A or AAAA question (RFC 1035 §4.1): its own, so the floor owes nothing to the SDK. */
 function encoded(name: string, family: 4 | 6): Buffer {
-  const result = encodeQuery(name, family, QUERY_ID);
-  if (!result.ok) throw new Error(`cannot encode ${name}: ${result.reason}`);
-  return result.question.packet;
+  const labels = name.split('.').filter(Boolean);
+  const nameLength = labels.reduce((n, label) => n + 1 + label.length, 1);
+  const packet = Buffer.alloc(HEADER_LENGTH + nameLength + 4);
+  packet.writeUInt16BE(QUERY_ID, 0);
+  packet.writeUInt16BE(FLAG_RD, 2);
+  packet.writeUInt16BE(1, 4);
+  let p = HEADER_LENGTH;
+  for (const label of labels) {
+    packet[p++] = label.length;
+    p += packet.write(label, p, 'latin1');
+  }
+  packet[p++] = 0;
+  packet.writeUInt16BE(TYPE[family], p);
+  packet.writeUInt16BE(CLASS_IN, p + 2);
+  return packet;
 }
 
 /** Writes the question and resolves when one whole answer frame has been read. */

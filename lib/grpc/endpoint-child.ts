@@ -75,6 +75,8 @@ export class EndpointChild implements LeafHooks {
 
   /** The leaf's subchannel (pick_first asks for it again on every reconnect). */
   subchannelCreated(subchannel: SubchannelInterface): void {
+    // pick_first may still connect after the endpoint left (its queue picker's exitIdle).
+    if (this.destroyed) return;
     this.watchConnectAttempts(subchannel);
     if (this.healthCheck) {
       this.watcher?.stop();

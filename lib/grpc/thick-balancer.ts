@@ -58,9 +58,8 @@ export function ownJson(json: unknown): object {
 export abstract class ThickBalancer<S extends ThickSettings> implements LoadBalancer {
   protected settings: S;
   private readonly membership: Membership<Endpoint, EndpointChild>;
+  /** The leaves' part of the channel options (see leafOptions). */
   private options: ChannelOptions = {};
-  /** The options as grpc-js gave them, of which `options` is the leaves' part. */
-  private channelOptions: ChannelOptions | null = null;
   private note = '';
   private emptyMessage: string | null = null;
   private paused = false;
@@ -162,10 +161,7 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
       }
       return true;
     }
-    if (options !== this.channelOptions) {
-      this.channelOptions = options;
-      this.options = leafOptions(options);
-    }
+    this.options = leafOptions(options);
     this.note = resolutionNote;
     const next = new Map(endpoints.value.map((e) => [endpointKey(e), e]));
     this.paused = true;
@@ -307,12 +303,12 @@ export abstract class ThickBalancer<S extends ThickSettings> implements LoadBala
 
 /**
  * The options the endpoints' leaves (and so their subchannels) get: without the SDK's own options
- * and resolver attribute, which no subchannel reads. grpc-js copies a channel's options into every
- * subchannel; past four keys each copy gets an out-of-object property array (~0.3 MB of heap at
- * 1000 endpoints, three copies each), and keys that differ only in SDK settings kept two channels
- * to the same address from sharing subchannels.
+ * and resolver attribute, which nothing in grpc-js reads. grpc-js copies a channel's options into
+ * every subchannel; past four keys each copy gets an out-of-object property array (~70 KB of heap
+ * at 1000 endpoints), and channels that differ only in `grpc-thick.*` DNS options now share their
+ * subchannels as grpc-js means channels to one address to (its pool compares the options).
  */
-function leafOptions(options: ChannelOptions): ChannelOptions {
+export function leafOptions(options: ChannelOptions): ChannelOptions {
   const kept: ChannelOptions = {};
   for (const [key, value] of Object.entries(options)) {
     if (!key.startsWith(OPTION_PREFIX) && key !== TARGET_ATTRIBUTE) kept[key] = value;

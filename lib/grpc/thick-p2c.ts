@@ -1,7 +1,7 @@
 import { type Clock, type RandomSource, systemClock } from '../common/clock.js';
 import { LOAD_TRACKING } from '../config/defaults.js';
 import { DEFAULT_P2C_SETTINGS, type P2cSettings, parseP2cConfig, THICK_P2C } from '../config/policy.js';
-import { CANCELLED_CODE } from '../config/status-codes.js';
+import { CANCELLED_CODE, DEADLINE_EXCEEDED_CODE } from '../config/status-codes.js';
 import { ChannelLatency, LatencyFloor } from '../picking/channel-latency.js';
 import { EndpointLoad } from '../picking/load.js';
 import { powerOfTwoChoices } from '../picking/p2c.js';
@@ -28,7 +28,8 @@ class ThickP2cPicker extends ThickPicker {
   private readonly meters: readonly LoadMeter[];
   /** Built once per picker: a pick passes these to the pure chooser without allocating. */
   private readonly isUsable = (index: number) => this.usable(index);
-  private readonly floor: LatencyFloor;
+  /** Only for peak_ewma: least_request compares calls in flight alone. */
+  private readonly floor: LatencyFloor | null;
   private floorMs = 0;
   private readonly costOf = (index: number) => this.meters[index]!.load.cost(this.now, this.floorMs);
 
@@ -40,17 +41,20 @@ class ThickP2cPicker extends ThickPicker {
     failureCodes: ReadonlySet<number>,
     /** Latency estimates are noisy; calls in flight are exact. */
     private readonly tolerance: number,
+    peakEwma: boolean,
   ) {
     super(context);
     this.meters = context.candidates.map((m) => new LoadMeter(loadOf(m.key), failureCodes));
-    this.floor = new LatencyFloor(
-      this.meters.map((m) => m.load),
-      typical,
-    );
+    this.floor = peakEwma
+      ? new LatencyFloor(
+          this.meters.map((m) => m.load),
+          typical,
+        )
+      : null;
   }
 
   protected select(): number {
-    this.floorMs = this.floor.at(this.now);
+    if (this.floor) this.floorMs = this.floor.at(this.now);
     return powerOfTwoChoices(
       this.context.candidates.length,
       this.random,
@@ -81,7 +85,16 @@ class LoadMeter implements CallMeter {
 
   ended(now: number, latencyMs: number, code: number, stream: boolean): void {
     // A cancelled call says nothing of the endpoint, and a stream's length is not its latency.
-    this.load.ended(now, latencyMs, code !== CANCELLED_CODE && !stream, this.failureCodes.has(code), !stream);
+    // A local deadline or cancel ends a call without anything read from the server.
+    const heard = code !== CANCELLED_CODE && code !== DEADLINE_EXCEEDED_CODE;
+    this.load.ended(
+      now,
+      latencyMs,
+      code !== CANCELLED_CODE && !stream,
+      this.failureCodes.has(code),
+      !stream,
+      heard,
+    );
   }
 }
 
@@ -113,7 +126,11 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
 
   protected override makePicker(context: PickContext): Picker {
     const { load, health } = this.settings;
-    const tolerance = load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
+    const peakEwma = load.metric === 'peak_ewma';
+    const tolerance = peakEwma ? LOAD_TRACKING.costTolerance : 1;
+    // Only this picker's candidates move the latency floor (O(n), as building the picker is).
+    for (const endpointLoad of this.loads.values()) endpointLoad.candidate = false;
+    for (const member of context.candidates) this.loadOf(member.key).candidate = true;
     return new ThickP2cPicker(
       context,
       this.loadOf,
@@ -121,6 +138,7 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
       this.random,
       health.failureCodes,
       tolerance,
+      peakEwma,
     );
   }
 

@@ -2,9 +2,9 @@
 // last answer read, and the latency floor (twice the fastest endpoint's estimate).
 import type { LoadSettings } from './load-settings.js';
 
-/** An endpoint's latency estimate in ms (undefined before its first answer). */
+/** An endpoint's latency estimate in ms for the floor (undefined while it has none to offer). */
 export interface Estimated {
-  estimate(now: number): number | undefined;
+  floorEstimate(now: number): number | undefined;
 }
 
 /**
@@ -21,8 +21,8 @@ const FLOOR_REFRESH_MS = 100;
 
 /**
  * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
- * latency. An endpoint that has not answered yet is assumed to be this fast (or as fast as the
- * fastest, whichever is less), so a new pod gets its first call at once instead of waiting for the
+ * latency. An endpoint that has not answered yet is assumed to be this fast (or to cost the latency
+ * floor, twice the fastest estimate, whichever is less), so a new pod gets its first call at once instead of waiting for the
  * peers' estimates to grow past a fixed guess (with Linkerd's 30 ms against 1 ms pods, a newcomer
  * would get nothing for half a minute). It also keeps the lowest estimate an answer left since the
  * latency floor last looked, so the floor follows a faster pod down at once (see LatencyFloor).
@@ -109,7 +109,7 @@ export class LatencyFloor {
     this.refreshedAt = now;
     let fastest = Number.POSITIVE_INFINITY;
     for (const load of this.loads) {
-      const estimate = load.estimate(now);
+      const estimate = load.floorEstimate(now);
       if (estimate !== undefined && estimate < fastest) fastest = estimate;
     }
     this.typical.resetLowest(fastest);

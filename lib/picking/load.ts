@@ -35,8 +35,9 @@ const IDLE_DECAY_DIVISOR = 3;
  * first answer is often cold (its JIT, its new connection: 12-35 ms against 2 ms on the bed), and
  * the second opinion comes within a second instead of after 3-6 s without calls, which left a pod
  * that started cold with up to 40 % fewer calls than its peers over 10 s (now ≤ 1.21 max/min). A pod
- * that is really slow costs one more slow call; waiting for three answers cost it two or three
- * more, and bought nothing measurable.
+ * that is really slow costs one more slow call: in the simulation the slow pod's share went from
+ * 0.04-0.08 % to 0.08-0.13 % of calls (quiet machine); waiting for three answers cost it two or
+ * three more, and bought nothing measurable. A single answer does not count in the latency floor.
  */
 const SECOND_OPINION_ANSWERS = 2;
 const SECOND_OPINION_DIVISOR = 30;
@@ -99,6 +100,11 @@ export class EndpointLoad {
   private slowAnswers = 0;
   private slowFastestMs = 0;
   private oldestAt = 0;
+  /**
+   * In the current picker's candidates (set by the policy when it builds one): only those move the
+   * latency floor. A draining or ejected endpoint still ends calls picked earlier.
+   */
+  candidate = true;
 
   constructor(
     private settings: LoadSettings,
@@ -151,9 +157,17 @@ export class EndpointLoad {
    * A started call ended after `latencyMs` (from its pick). `sample`: false for a call the client
    * cancelled (no news about the endpoint); `failed`: the endpoint failed it.
    */
-  ended(now: number, latencyMs: number, sample: boolean, failed: boolean, timed = sample): void {
+  ended(
+    now: number,
+    latencyMs: number,
+    sample: boolean,
+    failed: boolean,
+    timed = sample,
+    /** The end came from the server (not a local deadline or cancel): the client is reading answers. */
+    heard = sample,
+  ): void {
     if (this.inFlight > 0) this.inFlight -= 1;
-    this.typical.heard(now);
+    if (heard) this.typical.heard(now);
     if (timed && this.timedOut > 0) {
       this.timedOut -= 1;
       // The calls still out started before now, by how much is not kept (O(1)): counting their age
@@ -175,7 +189,7 @@ export class EndpointLoad {
     }
     this.typical.observe(now, latencyMs);
     this.observe(now, Math.min(latencyMs, LOAD_TRACKING.maxLatencyMs));
-    this.typical.estimated(this.level(now));
+    if (this.candidate && this.answers >= SECOND_OPINION_ANSWERS) this.typical.estimated(this.level(now));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -214,6 +228,14 @@ export class EndpointLoad {
   /** The latency estimate in ms (undefined before the first answer); for tests and metrics. */
   estimate(now: number): number | undefined {
     return this.measured ? this.level(now) : undefined;
+  }
+
+  /**
+   * The estimate the latency floor may rest on: none before a second answer, since after one the
+   * average fades in 333 ms (the second opinion) and would drag the floor towards 0.
+   */
+  floorEstimate(now: number): number | undefined {
+    return this.answers >= SECOND_OPINION_ANSWERS ? this.level(now) : undefined;
   }
 
   /**

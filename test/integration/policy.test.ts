@@ -654,3 +654,20 @@ describe('resources', () => {
     assert.ok(clean, `left behind: ${snapshot()} (baseline ${baseline})`);
   });
 });
+
+describe('the options an endpoint’s subchannels get', () => {
+  it('are the channel’s without the SDK’s own keys and resolver attribute', async () => {
+    const { leafOptions } = await import('../../lib/grpc/thick-balancer.js');
+    const { TARGET_ATTRIBUTE } = await import('../../lib/grpc/resolver.js');
+    const options = {
+      'grpc.keepalive_time_ms': 300_000,
+      'grpc.service_config': '{}',
+      'grpc-thick.poll_interval_ms': 1000,
+      [TARGET_ATTRIBUTE]: 'dns-poll:///echo:50051',
+    };
+    assert.deepEqual(leafOptions(options), {
+      'grpc.keepalive_time_ms': 300_000,
+      'grpc.service_config': '{}',
+    });
+  });
+});
