@@ -42,6 +42,13 @@ const IDLE_DECAY_DIVISOR = 3;
 const SECOND_OPINION_ANSWERS = 2;
 const SECOND_OPINION_DIVISOR = 30;
 
+/**
+ * A warm-up answer under this fraction of the pod's fastest so far means it is warming up (35 ms,
+ * 12 ms, 2 ms on the bed): it gets the next opinion as soon as after its first answer. A slow pod
+ * answers alike each time and fades at the usual pace from its second answer.
+ */
+const WARMING_FACTOR = 0.5;
+
 /** How much slower than the average an answer must be to count as a peak. */
 const PEAK_FACTOR = 4;
 
@@ -93,6 +100,8 @@ export class EndpointLoad {
   private measured = false;
   /** Answers averaged so far (for the running-mean start of the average). */
   private answers = 0;
+  /** Its last warm-up answer was far faster than the ones before (see WARMING_FACTOR). */
+  private warming = false;
   /** Timed calls (not streams) in flight, and a lower bound on when the oldest of them started. */
   private timedOut = 0;
   /** Since when every answer has been above the average's cap (null: the last one was not), how many, the fastest. */
@@ -189,7 +198,7 @@ export class EndpointLoad {
     }
     this.typical.observe(now, latencyMs);
     this.observe(now, Math.min(latencyMs, LOAD_TRACKING.maxLatencyMs));
-    if (this.candidate && this.answers >= SECOND_OPINION_ANSWERS) this.typical.estimated(this.level(now));
+    if (this.candidate && !this.awaitsOpinion()) this.typical.estimated(this.level(now));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -235,7 +244,12 @@ export class EndpointLoad {
    * average fades in 333 ms (the second opinion) and would drag the floor towards 0.
    */
   floorEstimate(now: number): number | undefined {
-    return this.answers >= SECOND_OPINION_ANSWERS ? this.level(now) : undefined;
+    return this.awaitsOpinion() ? undefined : this.level(now);
+  }
+
+  /** One answer so far, or warming up: its average fades fast and the floor does not rest on it. */
+  private awaitsOpinion(): boolean {
+    return this.answers < SECOND_OPINION_ANSWERS || (this.warming && this.answers <= WARM_UP_ANSWERS);
   }
 
   /**
@@ -248,7 +262,7 @@ export class EndpointLoad {
       this.averageMs *
       Math.exp(
         -Math.max(0, now - this.sampledAt) /
-          (decayMs / (this.answers < SECOND_OPINION_ANSWERS ? SECOND_OPINION_DIVISOR : IDLE_DECAY_DIVISOR)),
+          (decayMs / (this.awaitsOpinion() ? SECOND_OPINION_DIVISOR : IDLE_DECAY_DIVISOR)),
       );
     const peak = this.peakMs * Math.exp(-Math.max(0, now - this.peakAt) / (decayMs / PEAK_DECAY_DIVISOR));
     const failure = this.failureMs * Math.exp(-Math.max(0, now - this.failureAt) / decayMs);
@@ -265,6 +279,7 @@ export class EndpointLoad {
     // the fastest of them stands for the average (a cold answer is never faster than a warm one),
     // so a pod that started cold is not avoided for a whole decay, and a slow one is avoided at once.
     if (this.answers <= WARM_UP_ANSWERS) {
+      this.warming = this.answers > 1 && latencyMs < WARMING_FACTOR * this.averageMs;
       this.averageMs = this.answers === 1 ? latencyMs : Math.min(this.averageMs, latencyMs);
       this.sampledAt = now;
     } else {
