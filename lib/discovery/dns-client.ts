@@ -14,7 +14,7 @@ import {
   udpExchange,
 } from './dns-transport.js';
 import type { DnsQuerier } from './lookup.js';
-import { type DnsQuestion, encodeQuery, RCODE } from './wire.js';
+import { type DnsQuestion, type EncodeResult, encodeQuery, RCODE, withId } from './wire.js';
 
 /** c-ares asks 127.0.0.1 when the system names no server; so do we. */
 const FALLBACK_SERVER = '127.0.0.1';
@@ -46,6 +46,11 @@ export class WireDnsQuerier implements DnsQuerier {
   private ednsUdpSize: number = DNS_WIRE_DEFAULTS.ednsUdpSize;
   private readonly connections = new TcpConnections();
   private readonly sockets = new UdpSockets();
+  /**
+   * Each question encoded once ("family ednsSize name"): a querier asks only its resolver's
+   * candidate names, so this stays as small as that list.
+   */
+  private readonly encoded = new Map<string, EncodeResult>();
   private readonly register: AbortRegistry = (abort) => {
     this.aborts.add(abort);
     return () => this.aborts.delete(abort);
@@ -106,9 +111,9 @@ export class WireDnsQuerier implements DnsQuerier {
   }
 
   private async ask(server: DnsServer, name: string, family: Family, epoch: number): Promise<Step> {
-    const encoded = encodeQuery(name, family, randomInt(ID_RANGE), this.ednsUdpSize);
-    if (!encoded.ok) return { final: true, result: failure('EBADNAME', name, family, encoded.reason) };
-    const question = encoded.question;
+    const template = this.template(name, family);
+    if (!template.ok) return { final: true, result: failure('EBADNAME', name, family, template.reason) };
+    const question = withId(template.question, randomInt(ID_RANGE));
     const sticky = `${family} ${name.toLowerCase()}`;
     let exchange: Exchange | undefined;
     if (!this.viaTcp.has(sticky)) {
@@ -127,6 +132,16 @@ export class WireDnsQuerier implements DnsQuerier {
       if (exchange.kind === 'response' && exchange.size <= udpLimit) this.viaTcp.delete(sticky);
     }
     return this.step(exchange, question, server);
+  }
+
+  private template(name: string, family: Family): EncodeResult {
+    const key = `${family} ${this.ednsUdpSize} ${name}`;
+    let encoded = this.encoded.get(key);
+    if (!encoded) {
+      encoded = encodeQuery(name, family, 0, this.ednsUdpSize);
+      this.encoded.set(key, encoded);
+    }
+    return encoded;
   }
 
   private step(exchange: Exchange, question: DnsQuestion, server: DnsServer): Step {

@@ -114,6 +114,16 @@ export function encodeQuery(
   return { ok: true, question: { id, name, family, packet, key, wire } };
 }
 
+/**
+ * The same question under a new id, on a copy of its packet: a poll asks the same names again and
+ * again, so the querier encodes each once (its labels, its lowercased key) and patches only the id.
+ */
+export function withId(question: DnsQuestion, id: number): DnsQuestion {
+  const packet = Buffer.from(question.packet);
+  packet.writeUInt16BE(id, 0);
+  return { ...question, id, packet };
+}
+
 export type ParsedResponse =
   /** Not an answer to this question (another id, a query, another question): keep waiting. */
   | { readonly kind: 'ignored'; readonly reason: string }

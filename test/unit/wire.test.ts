@@ -10,6 +10,7 @@ import {
   type ParsedResponse,
   parseResponse,
   RCODE,
+  withId,
 } from '../../lib/discovery/wire.js';
 import {
   addressBytes,
@@ -61,6 +62,16 @@ describe('wire: encodeQuery', () => {
     assert.equal(opt.type, 'OPT');
     assert.equal(opt.udpPayloadSize, DNS_WIRE_DEFAULTS.ednsUdpSize);
     assert.equal(DNS_WIRE_DEFAULTS.ednsUdpSize, 1232);
+  });
+
+  it('the same question under another id: a copy, the template untouched', () => {
+    const template = question(4, NAME, 0);
+    const q = withId(template, 0xbeef);
+    assert.equal(dnsPacket.decode(q.packet).id, 0xbeef);
+    assert.equal(q.id, 0xbeef);
+    assert.equal(template.packet.readUInt16BE(0), 0, 'the template keeps its id');
+    assert.deepEqual(q.packet.subarray(2), template.packet.subarray(2), 'the rest is the same question');
+    assert.equal(q.key, template.key);
   });
 
   it('asks AAAA for family 6, drops one trailing dot, and leaves EDNS out for size 0', () => {
