@@ -5,13 +5,10 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as dnsPacket from 'dns-packet';
 
 const TCP_LENGTH_PREFIX = 2;
 const QUERY_ID = 0x4242;
-const HEADER_LENGTH = 12;
-const FLAG_RD = 0x0100;
-const TYPE = { 4: 1, 6: 28 } as const;
-const CLASS_IN = 1;
 
 export async function barePolls(
   host: string,
@@ -20,11 +17,9 @@ export async function barePolls(
   intervalMs: number,
   count: number,
 ): Promise<{ cpuUs: number; elapsedMs: number }> {
-  const a = encoded(name, 4);
-  const aaaa = encoded(name, 6);
-  const frame = Buffer.alloc(TCP_LENGTH_PREFIX + a.length);
-  frame.writeUInt16BE(a.length, 0);
-  a.copy(frame, TCP_LENGTH_PREFIX);
+  // dns-packet, not the SDK's encoder: the floor owes nothing to the code it is the floor of.
+  const frame = dnsPacket.streamEncode(question(name, 'A'));
+  const aaaa = dnsPacket.encode(question(name, 'AAAA'));
   const tcp = net.connect({ host, port });
   tcp.setNoDelay(true);
   await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
@@ -48,23 +43,13 @@ export async function barePolls(
   }
 }
 
-/** A plain recursive A or AAAA question (RFC 1035 §4.1): its own, so the floor owes nothing to the SDK. */
-function encoded(name: string, family: 4 | 6): Buffer {
-  const labels = name.split('.').filter(Boolean);
-  const nameLength = labels.reduce((n, label) => n + 1 + label.length, 1);
-  const packet = Buffer.alloc(HEADER_LENGTH + nameLength + 4);
-  packet.writeUInt16BE(QUERY_ID, 0);
-  packet.writeUInt16BE(FLAG_RD, 2);
-  packet.writeUInt16BE(1, 4);
-  let p = HEADER_LENGTH;
-  for (const label of labels) {
-    packet[p++] = label.length;
-    p += packet.write(label, p, 'latin1');
-  }
-  packet[p++] = 0;
-  packet.writeUInt16BE(TYPE[family], p);
-  packet.writeUInt16BE(CLASS_IN, p + 2);
-  return packet;
+function question(name: string, type: 'A' | 'AAAA'): dnsPacket.Packet {
+  return {
+    type: 'query',
+    id: QUERY_ID,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name, class: 'IN' }],
+  };
 }
 
 /** Writes the question and resolves when one whole answer frame has been read. */
