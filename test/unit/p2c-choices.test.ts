@@ -24,42 +24,18 @@ describe('power of two choices', () => {
 
   it('with one endpoint, returns it when usable and -1 otherwise; with two, the usable one', () => {
     const random = seededRandom(2);
-    assert.equal(
-      powerOfTwoChoices(1, random, always, () => 0),
-      0,
-    );
-    assert.equal(
-      powerOfTwoChoices(
-        1,
-        random,
-        () => false,
-        () => 0,
-      ),
-      -1,
-    );
-    assert.equal(
-      powerOfTwoChoices(0, random, always, () => 0),
-      -1,
-    );
+    const choose = (n: number, usable: (k: number) => boolean) =>
+      powerOfTwoChoices(n, random, usable, () => 0);
+    const never = () => false;
+    assert.equal(choose(1, always), 0);
+    assert.equal(choose(1, never), -1);
+    assert.equal(choose(0, always), -1);
     for (let i = 0; i < 100; i++) {
       assert.equal(
-        powerOfTwoChoices(
-          2,
-          random,
-          (k) => k === 1,
-          () => 0,
-        ),
+        choose(2, (k) => k === 1),
         1,
       );
-      assert.equal(
-        powerOfTwoChoices(
-          2,
-          random,
-          () => false,
-          () => 0,
-        ),
-        -1,
-      );
+      assert.equal(choose(2, never), -1);
     }
   });
 
