@@ -38,9 +38,9 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
     policy: 'thick_p2c',
     what: 'powerOfTwoChoices over peak-EWMA costs, then picked()/started() (lib/picking/p2c.ts, load.ts)',
     create: (n: number) => {
-      const typical = new ChannelLatency(P2C_LOAD);
+      const channel = new ChannelLatency(P2C_LOAD);
       const loads = Array.from({ length: n }, (_, i) => {
-        const load = new EndpointLoad(P2C_LOAD, typical, 0);
+        const load = new EndpointLoad(P2C_LOAD, channel, 0);
         load.picked(0);
         load.started(0, true);
         load.ended(1, 1 + (i % LATENCY_SPREAD_MS), true, false);

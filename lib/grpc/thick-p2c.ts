@@ -36,7 +36,7 @@ class ThickP2cPicker extends ThickPicker {
   constructor(
     context: PickContext,
     loadOf: (key: string) => EndpointLoad,
-    typical: ChannelLatency,
+    channel: ChannelLatency,
     private readonly random: RandomSource,
     failureCodes: ReadonlySet<number>,
     /** Latency estimates are noisy; calls in flight are exact. */
@@ -48,7 +48,7 @@ class ThickP2cPicker extends ThickPicker {
     this.floor = peakEwma
       ? new LatencyFloor(
           this.meters.map((m) => m.load),
-          typical,
+          channel,
         )
       : null;
   }
@@ -102,11 +102,11 @@ class LoadMeter implements CallMeter {
 export class ThickP2c extends ThickBalancer<P2cSettings> {
   protected readonly name = THICK_P2C;
   private readonly loads = new Map<string, EndpointLoad>();
-  private readonly typical = new ChannelLatency(this.settings.load);
+  private readonly channel = new ChannelLatency(this.settings.load);
   private readonly loadOf = (key: string): EndpointLoad => {
     let load = this.loads.get(key);
     if (!load) {
-      load = new EndpointLoad(this.settings.load, this.typical, this.clock.now());
+      load = new EndpointLoad(this.settings.load, this.channel, this.clock.now());
       this.loads.set(key, load);
     }
     return load;
@@ -134,7 +134,7 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
     return new ThickP2cPicker(
       context,
       this.loadOf,
-      this.typical,
+      this.channel,
       this.random,
       health.failureCodes,
       tolerance,
@@ -152,7 +152,7 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
   }
 
   protected override settingsUpdated(): void {
-    this.typical.update(this.settings.load);
+    this.channel.update(this.settings.load);
     for (const load of this.loads.values()) load.update(this.settings.load);
   }
 }

@@ -22,9 +22,9 @@ const FLOOR_REFRESH_MS = 100;
 /**
  * The channel's typical latency: a plain EWMA of every endpoint's samples, starting at the default
  * latency. An endpoint that has not answered yet is assumed to be this fast (or to cost the latency
- * floor, twice the fastest estimate, whichever is less), so a new pod gets its first call at once instead of waiting for the
- * peers' estimates to grow past a fixed guess (with Linkerd's 30 ms against 1 ms pods, a newcomer
- * would get nothing for half a minute). It also keeps the lowest estimate an answer left since the
+ * floor, twice the fastest estimate, whichever is less), so a new pod gets its first call at once
+ * instead of waiting for the peers' estimates to grow past a fixed guess (with Linkerd's 30 ms
+ * against 1 ms pods, a newcomer would get nothing for half a minute). It also keeps the lowest estimate an answer left since the
  * latency floor last looked, so the floor follows a faster pod down at once (see LatencyFloor).
  */
 export class ChannelLatency {
@@ -58,12 +58,12 @@ export class ChannelLatency {
     return this.latencyMs;
   }
 
-  /** A call ended: the client is reading its connections at `now`. */
+  /** An answer was read from a server: the client is reading its connections at `now`. */
   heard(now: number): void {
     this.heardMs = now;
   }
 
-  /** When a call last ended, on any endpoint. */
+  /** When an answer was last read from a server, on any endpoint (not a local deadline or cancel). */
   get heardAt(): number {
     return this.heardMs;
   }
@@ -98,12 +98,12 @@ export class LatencyFloor {
 
   constructor(
     private readonly loads: readonly Estimated[],
-    private readonly typical: ChannelLatency,
+    private readonly channel: ChannelLatency,
   ) {}
 
   at(now: number): number {
     if (now - this.refreshedAt < FLOOR_REFRESH_MS) {
-      this.floorMs = Math.min(this.floorMs, FASTEST_LATENCY_FLOOR * this.typical.lowest);
+      this.floorMs = Math.min(this.floorMs, FASTEST_LATENCY_FLOOR * this.channel.lowest);
       return Number.isFinite(this.floorMs) ? this.floorMs : 0;
     }
     this.refreshedAt = now;
@@ -112,7 +112,7 @@ export class LatencyFloor {
       const estimate = load.floorEstimate(now);
       if (estimate !== undefined && estimate < fastest) fastest = estimate;
     }
-    this.typical.resetLowest(fastest);
+    this.channel.resetLowest(fastest);
     this.floorMs = FASTEST_LATENCY_FLOOR * fastest;
     return Number.isFinite(this.floorMs) ? this.floorMs : 0;
   }

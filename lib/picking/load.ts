@@ -117,7 +117,7 @@ export class EndpointLoad {
 
   constructor(
     private settings: LoadSettings,
-    private readonly typical: ChannelLatency,
+    private readonly channel: ChannelLatency,
     now: number,
   ) {
     this.sampledAt = now;
@@ -176,7 +176,7 @@ export class EndpointLoad {
     heard = sample,
   ): void {
     if (this.inFlight > 0) this.inFlight -= 1;
-    if (heard) this.typical.heard(now);
+    if (heard) this.channel.heard(now);
     if (timed && this.timedOut > 0) {
       this.timedOut -= 1;
       // The calls still out started before now, by how much is not kept (O(1)): counting their age
@@ -187,7 +187,7 @@ export class EndpointLoad {
     if (failed) {
       // Never noise: a failure holds the endpoint's cost up for the whole decay time, and each one
       // multiplies it, so a pod answering errors fast looks slow instead of fast.
-      const current = this.measured ? this.level(now) : this.typical.ms;
+      const current = this.measured ? this.level(now) : this.channel.ms;
       this.failureMs = Math.min(
         Math.max(latencyMs, current * this.settings.failurePenalty),
         LOAD_TRACKING.maxLatencyMs,
@@ -196,9 +196,9 @@ export class EndpointLoad {
       this.measured = true;
       return;
     }
-    this.typical.observe(now, latencyMs);
+    this.channel.observe(now, latencyMs);
     this.observe(now, Math.min(latencyMs, LOAD_TRACKING.maxLatencyMs));
-    if (this.candidate && !this.awaitsOpinion()) this.typical.estimated(this.level(now));
+    if (this.candidate && !this.awaitsOpinion()) this.channel.estimated(this.level(now));
   }
 
   /** Calls in flight, picks not yet started included. */
@@ -222,7 +222,7 @@ export class EndpointLoad {
       if (pending > 0) return UNMEASURED_PENALTY + pending;
       // One slow answer (the first call of a channel may go to the slow pod) must not make the
       // typical latency, and so every newcomer, look slower than the fastest.
-      return floorMs > 0 ? Math.min(this.typical.ms, floorMs) : this.typical.ms;
+      return floorMs > 0 ? Math.min(this.channel.ms, floorMs) : this.channel.ms;
     }
     // A call out for longer than the estimate proves the endpoint at least that slow now: a pod
     // that stalls is avoided from its first late call, not from the first deadline that expires.
@@ -230,7 +230,7 @@ export class EndpointLoad {
     // itself (a GC, a busy turn), picks run before the answers that came meanwhile are read, and
     // every endpoint's calls would look late at once (the one idle endpoint, often a slow pod
     // that is avoided, would win them).
-    const age = this.timedOut > 0 ? Math.max(0, Math.min(now, this.typical.heardAt) - this.oldestAt) : 0;
+    const age = this.timedOut > 0 ? Math.max(0, Math.min(now, this.channel.heardAt) - this.oldestAt) : 0;
     return Math.max(this.level(now), age, floorMs) * (pending + 1);
   }
 

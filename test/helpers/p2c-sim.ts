@@ -105,15 +105,15 @@ export function simulate(spec: SimSpec): SimResult {
     gate.add(key, false);
     gate.connected(key);
   }
-  const typical = new ChannelLatency(settings.load);
-  const loads = keys.map(() => new EndpointLoad(settings.load, typical, 0));
+  const channel = new ChannelLatency(settings.load);
+  const loads = keys.map(() => new EndpointLoad(settings.load, channel, 0));
   const cursor = new RoundRobinCursor(random);
   rebuild();
 
   const tolerance = settings.load.metric === 'peak_ewma' ? LOAD_TRACKING.costTolerance : 1;
   let now = 0;
   const usable = (index: number) => gate.admits(keys[candidates[index]!]!, now, peerLatency, panic);
-  const floor = new LatencyFloor(loads, typical);
+  const floor = new LatencyFloor(loads, channel);
   let floorMs = 0;
   const cost = (index: number) => loads[candidates[index]!]!.cost(now, floorMs);
   const select = (): number => {

@@ -16,9 +16,9 @@ function near(actual: number | undefined, expected: number, message?: string, to
   );
 }
 
-function load(settings: Partial<LoadSettings> = {}, typical?: ChannelLatency): EndpointLoad {
+function load(settings: Partial<LoadSettings> = {}, channel?: ChannelLatency): EndpointLoad {
   const s = { ...DEFAULT_LOAD_SETTINGS, ...settings };
-  return new EndpointLoad(s, typical ?? new ChannelLatency(s), 0);
+  return new EndpointLoad(s, channel ?? new ChannelLatency(s), 0);
 }
 
 /** The test clock for answer()/warm()/fail(): each call starts 10 ms after the previous one ended. */
@@ -65,14 +65,14 @@ function call(l: EndpointLoad, at: number, ms: number, failed = false): void {
 
 describe('endpoint load (peak EWMA)', () => {
   it('before its first answer costs the channel’s typical latency, and is penalised with calls in flight', () => {
-    const typical = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
-    const l = load({}, typical);
+    const channel = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
+    const l = load({}, channel);
     assert.equal(
       l.cost(0),
       P2C_DEFAULTS.defaultLatencyMs,
       'no answer on the channel yet: the default latency',
     );
-    call(load({}, typical), 0, 2);
+    call(load({}, channel), 0, 2);
     assert.equal(l.cost(2), 2, 'as fast as the others so far: a new pod gets its first call at once');
     l.picked(0);
     const penalised = l.cost(0);
@@ -236,14 +236,14 @@ describe('endpoint load (peak EWMA)', () => {
   });
 
   it('costs latency × (calls in flight + 1), counting a call from its pick', () => {
-    const typical = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
-    const peer = load({}, typical);
+    const channel = new ChannelLatency(DEFAULT_LOAD_SETTINGS);
+    const peer = load({}, channel);
     t = 0;
     for (let i = 0; i < 200; i++) answer(peer, 2); // the channel's typical latency: ~2 ms
-    const l = load({}, typical);
+    const l = load({}, channel);
     for (let i = 0; i < 35; i++) answer(l, 20);
     const estimate = l.estimate(t)!;
-    assert.ok(estimate > 2 * 2 * typical.ms, 'far above the floor: the estimate counts');
+    assert.ok(estimate > 2 * 2 * channel.ms, 'far above the floor: the estimate counts');
     near(l.cost(t), estimate);
     l.picked(t);
     l.picked(t);
