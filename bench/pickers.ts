@@ -1,10 +1,12 @@
 // The pure pickers of figure 3, one row per policy: how to make a picker over `n` ready endpoints
 // that returns the index of the endpoint chosen. Adding thick_p2c is one import from lib/picking
 // and one entry here.
+
 import { ChannelLatency } from '../lib/picking/channel-latency.js';
 import { EndpointLoad } from '../lib/picking/load.js';
 import type { LoadSettings } from '../lib/picking/load-settings.js';
 import { powerOfTwoChoices } from '../lib/picking/p2c.js';
+import { fastRandom } from '../lib/picking/random.js';
 import { RoundRobinCursor } from '../lib/picking/round-robin.js';
 
 /** thick_p2c's defaults (docs/configuration.md); latencies 1–7 ms so the costs differ. */
@@ -46,12 +48,17 @@ export const PICKERS: readonly PickerSpec[] = Object.freeze([
         load.ended(1, 1 + (i % LATENCY_SPREAD_MS), true, false);
         return load;
       });
-      let now = 1;
+      // The clock in a typed array: a double held in a closure variable is boxed anew at every
+      // write, and the figure would count the harness's allocation as the picker's.
+      const clock = new Float64Array([1]);
       const usable = () => true;
-      const cost = (i: number) => loads[i]!.cost(now);
+      // thick_p2c's own source (Math.random allocates per draw).
+      const random = fastRandom();
+      const cost = (i: number) => loads[i]!.cost(clock[0]!);
       return () => {
-        now += PICK_STEP_MS;
-        const i = powerOfTwoChoices(n, Math.random, usable, cost);
+        clock[0]! += PICK_STEP_MS;
+        const now = clock[0]!;
+        const i = powerOfTwoChoices(n, random, usable, cost);
         loads[i]!.picked(now);
         loads[i]!.started(now, true);
         return i;

@@ -11,6 +11,11 @@ import { collectGarbage, type FigureResult, finishRows, RowBuilder } from '../re
 const WARMUP_SHARE = 0.1;
 /** GC entries reach the observer asynchronously; this is ample for them to arrive. */
 const GC_REPORT_DELAY_MS = 20;
+/**
+ * Picks of the allocation probe: few enough that their garbage fits in the young generation (no
+ * collection between the two heap readings), enough to make a byte per pick visible.
+ */
+const PROBE_PICKS = 10_000;
 
 export async function runPickCost(p: BenchParams): Promise<FigureResult> {
   const { endpointCounts, picks } = p.pickCost;
@@ -22,27 +27,31 @@ export async function runPickCost(p: BenchParams): Promise<FigureResult> {
     for (const entry of list.getEntries()) gcTimes.push(entry.startTime);
   });
   observer.observe({ entryTypes: ['gc'] });
+  // A small integer (Smi): a growing sum would become a boxed double, allocated at every pick.
   let sink = 0;
   try {
     for (let rep = 0; rep < p.repetitions; rep++) {
       for (const { picker, n, row } of rows) {
         const pick = picker.create(n);
-        for (let i = 0; i < picks * WARMUP_SHARE; i++) sink += pick();
+        for (let i = 0; i < picks * WARMUP_SHARE; i++) sink = (sink + pick()) | 0;
+        // Bytes per pick from a short untimed run after a full collection: the timed run's own heap
+        // readings mean nothing once a collection happened in between.
         collectGarbage();
-        const heapBefore = process.memoryUsage().heapUsed;
+        const probeBefore = process.memoryUsage().heapUsed;
+        for (let i = 0; i < PROBE_PICKS; i++) sink = (sink + pick()) | 0;
+        const probeBytes = process.memoryUsage().heapUsed - probeBefore;
+        collectGarbage();
         const start = performance.now();
         const t0 = process.hrtime.bigint();
-        for (let i = 0; i < picks; i++) sink += pick();
+        for (let i = 0; i < picks; i++) sink = (sink + pick()) | 0;
         const elapsedNs = Number(process.hrtime.bigint() - t0);
         const end = performance.now();
-        const heapAfter = process.memoryUsage().heapUsed;
         await sleep(GC_REPORT_DELAY_MS);
         const gcs = gcTimes.filter((t) => t >= start && t <= end).length;
         row.add({
           nsPerPick: elapsedNs / picks,
           gcs,
-          // Meaningful only without a collection in between; otherwise the heap shrank.
-          heapBytesPerPick: gcs === 0 ? Math.max(0, heapAfter - heapBefore) / picks : Number.NaN,
+          heapBytesPerPick: Math.max(0, probeBytes) / PROBE_PICKS,
         });
       }
     }
@@ -56,7 +65,7 @@ export async function runPickCost(p: BenchParams): Promise<FigureResult> {
     title: `Figure 3: pick cost in isolation (pure pickers, ${picks} picks per run)`,
     notes: [
       'ratios are to the same picker at the smallest endpoint count (growth with endpoints).',
-      'gcs: garbage collections during the timed picks; 0 with a flat heap means no allocation per pick.',
+      'gcs: garbage collections during the timed picks; heap bytes/pick: heap growth over 10000 untimed picks after a full GC.',
     ],
     metrics: [
       { key: 'nsPerPick', label: 'ns/pick' },

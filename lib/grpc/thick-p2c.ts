@@ -5,6 +5,7 @@ import { CANCELLED_CODE, DEADLINE_EXCEEDED_CODE } from '../config/status-codes.j
 import { ChannelLatency, LatencyFloor } from '../picking/channel-latency.js';
 import { EndpointLoad } from '../picking/load.js';
 import { powerOfTwoChoices } from '../picking/p2c.js';
+import { fastRandom } from '../picking/random.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
 import type { CallMeter } from './picked-call.js';
 import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
@@ -115,7 +116,7 @@ export class ThickP2c extends ThickBalancer<P2cSettings> {
   constructor(
     helper: ChannelControlHelper,
     clock: Clock = systemClock,
-    private readonly random: RandomSource = Math.random,
+    private readonly random: RandomSource = fastRandom(),
   ) {
     super(helper, DEFAULT_P2C_SETTINGS, clock);
   }
