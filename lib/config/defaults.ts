@@ -109,6 +109,11 @@ export const DNS_WIRE_DEFAULTS = Object.freeze({
    * random id, 32 bits an off-path forger must guess) at a small cost: one new socket per 100 polls.
    */
   udpMaxQueries: 100,
+  /**
+   * Idle UDP sockets kept per DNS server: a poll asks A and AAAA at once, each on a socket of its
+   * own, and with one kept the other was created and closed at every poll.
+   */
+  udpIdlePerServer: 2,
 });
 
 /** resolv.conf defaults (resolver(5)): ndots 1, and the upper bound glibc enforces. */

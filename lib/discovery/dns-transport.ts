@@ -53,25 +53,29 @@ export function parseDnsServer(text: string): DnsServer {
 /**
  * UDP sockets connected to DNS servers, idle between questions, as c-ares keeps them: a poll then
  * costs one send and one receive, not a socket's creation, bind, connect and close (on this
- * project's 2-core VMs, about 0.3 ms of CPU per poll). Connected, so the kernel drops datagrams
- * from anyone else and reports an ICMP port unreachable as ECONNREFUSED. The source port changes
- * every `maxQueries` questions and after any exchange that did not end in an answer (a late answer
- * to a timed-out question never meets a later one). Idle sockets are unref'd and closed by closeAll().
+ * project's 2-core VMs, about 0.3 ms of CPU per poll). Up to `perServer` are kept per server, one
+ * for each question a poll asks at once (A and AAAA). Connected, so the kernel drops datagrams
+ * from anyone else and reports an ICMP port unreachable as ECONNREFUSED. A socket's source port
+ * changes every `maxQueries` questions and after any exchange that did not end in an answer (a late
+ * answer to a timed-out question never meets a later one). Idle sockets are unref'd and closed by
+ * closeAll().
  */
 export class UdpSockets {
-  private readonly idle = new Map<string, KeptUdpSocket>();
+  private readonly idle = new Map<string, KeptUdpSocket[]>();
 
-  constructor(private readonly maxQueries: number = DNS_WIRE_DEFAULTS.udpMaxQueries) {}
+  constructor(
+    private readonly maxQueries: number = DNS_WIRE_DEFAULTS.udpMaxQueries,
+    private readonly perServer: number = DNS_WIRE_DEFAULTS.udpIdlePerServer,
+  ) {}
 
-  /** The idle socket to `server` (connected: its remote address and questions asked), or a new one. */
+  /** An idle socket to `server` (connected: its remote address and questions asked), or a new one. */
   take(server: DnsServer): {
     readonly socket: dgram.Socket;
     readonly remote?: AddressOnly;
     readonly uses: number;
   } {
-    const kept = this.idle.get(server.label);
+    const kept = this.idle.get(server.label)?.pop();
     if (!kept) return { socket: dgram.createSocket(isIPv6(server.host) ? 'udp6' : 'udp4'), uses: 0 };
-    this.idle.delete(server.label);
     unwatch(kept);
     kept.socket.ref();
     return kept;
@@ -80,33 +84,40 @@ export class UdpSockets {
   /** Back from an exchange that ended in an answer: kept for the next question, until maxQueries. */
   give(server: DnsServer, socket: dgram.Socket, remote: AddressOnly, usesBefore: number): void {
     const uses = usesBefore + 1;
-    if (uses >= this.maxQueries || this.idle.has(server.label)) {
+    const list = this.idle.get(server.label) ?? [];
+    if (uses >= this.maxQueries || list.length >= this.perServer) {
       closeQuietly(socket);
       return;
     }
     // An error or a close while idle drops it.
     const forget = (): void => {
       unwatch(kept);
-      if (this.idle.get(server.label) === kept) this.idle.delete(server.label);
+      const at = list.indexOf(kept);
+      if (at >= 0) list.splice(at, 1);
       closeQuietly(socket);
     };
     const kept: KeptUdpSocket = { socket, remote, uses, forget };
     socket.on('error', forget).on('close', forget);
     socket.unref();
-    this.idle.set(server.label, kept);
+    list.push(kept);
+    this.idle.set(server.label, list);
   }
 
   closeAll(): void {
-    for (const kept of this.idle.values()) {
-      unwatch(kept);
-      closeQuietly(kept.socket);
+    for (const list of this.idle.values()) {
+      for (const kept of list) {
+        unwatch(kept);
+        closeQuietly(kept.socket);
+      }
     }
     this.idle.clear();
   }
 
   /** Idle sockets kept now (for tests). */
   get size(): number {
-    return this.idle.size;
+    let n = 0;
+    for (const list of this.idle.values()) n += list.length;
+    return n;
   }
 }
 

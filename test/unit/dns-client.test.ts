@@ -105,6 +105,20 @@ describe('WireDnsQuerier against the in-process server', () => {
     assert.equal(new Set(server.queries.map((q) => q.sourcePort)).size, 2, 'a new socket after cancel()');
   });
 
+  it('keeps a socket for each question of a poll asked at once (A and AAAA): no new socket per poll', async () => {
+    for (let i = 0; i < 5; i++) {
+      const [a, aaaa] = await Promise.all([querier.query(NAME, 4), querier.query(NAME, 6)]);
+      ok(a);
+      assert.equal(code(aaaa), 'ENODATA');
+    }
+    assert.equal(server.queries.length, 10);
+    const ports = new Set(server.queries.map((q) => q.sourcePort));
+    assert.equal(ports.size, 2, `source ports ${[...ports]}`);
+    assert.equal(querier.idleUdpSockets, DNS_WIRE_DEFAULTS.udpIdlePerServer);
+    querier.cancel();
+    assert.equal(querier.idleUdpSockets, 0);
+  });
+
   it('a new UDP source port every udpMaxQueries questions', async () => {
     const n = DNS_WIRE_DEFAULTS.udpMaxQueries;
     for (let i = 0; i < n + 1; i++) ok(await querier.query(NAME, 4));
