@@ -127,16 +127,29 @@ export function targets(p: BenchParams): Target[] {
       },
     );
   }
-  list.push({
-    text: `thick_p2c p99 ≤ 0.3 × thick_round_robin with 1 of ${p.slowPod.backends} pods ${p.slowPod.delayMs} ms slower`,
-    figure: 'slowPod',
-    row: 'thick_p2c',
-    metric: 'p99Ms',
-    baseline: 'thick_round_robin',
-    op: '<=',
-    bound: 0.3,
-    note: "the latency-aware issue's scenario; bounded below by the machine's own p99",
-  });
+  const slowPod = `thick_p2c p99 ≤ 0.3 × thick_round_robin with 1 of ${p.slowPod.backends} pods ${p.slowPod.delayMs} ms slower`;
+  list.push(
+    {
+      text: `${slowPod} (client with a ${p.slowPod.smallYoungGenerationMb} MB young generation)`,
+      figure: 'slowPodSmallYoung',
+      row: 'thick_p2c',
+      metric: 'p99Ms',
+      baseline: 'thick_round_robin',
+      op: '<=',
+      bound: 0.3,
+      note: "the latency-aware issue's scenario, the client's own GC pauses short (figure 6b)",
+    },
+    {
+      text: `${slowPod} (Node's default young generation)`,
+      figure: 'slowPod',
+      row: 'thick_p2c',
+      metric: 'p99Ms',
+      baseline: 'thick_round_robin',
+      op: '<=',
+      bound: 0.3,
+      note: "bounded below by the client's own GC pauses (5-28 ms here), stock grpc-js's alike",
+    },
+  );
   const counts = p.pickCost.endpointCounts;
   for (const picker of PICKERS) {
     for (const n of counts) {

@@ -11,7 +11,7 @@ import type { FigureResult } from '../../bench/results.js';
 import type { TargetResult } from '../../bench/targets.js';
 
 const MAIN = join(__dirname, '..', '..', 'bench', 'main.js');
-const FIGURES = ['pickCost', 'closedLoop', 'openLoop', 'slowPod', 'scale', 'churn'];
+const FIGURES = ['pickCost', 'closedLoop', 'openLoop', 'slowPod', 'slowPodSmallYoung', 'scale', 'churn'];
 /** The configurations that need nothing but this repository; the others may be skipped with a reason. */
 const ALWAYS = ['pick_first', 'round_robin', 'thick_round_robin'];
 const RUN_TIMEOUT_MS = 120_000;
@@ -76,7 +76,8 @@ describe('bench --smoke', () => {
         if (!proxy.skipped)
           assert.ok(row(f, 'thick_round_robin').ratios.proxy?.p50Ms, `${f}: no ratio to proxy`);
       }
-      assert.ok(row('slowPod', 'round_robin').ratios.thick_round_robin?.p99Ms, 'slowPod: no ratio');
+      for (const f of ['slowPod', 'slowPodSmallYoung'])
+        assert.ok(row(f, 'round_robin').ratios.thick_round_robin?.p99Ms, `${f}: no ratio`);
       assert.ok(row('scale', 'thick_round_robin').values.pollCpuMs, 'scale: no poll CPU');
       // A property, not a speed: churn touches no connection but the changed endpoint's.
       const churn = row('churn', 'thick_round_robin').values;
