@@ -79,8 +79,10 @@ export class RetryDeadline {
     this.backoffRetries += 1;
   }
 
+  /** A loop, not some(): this runs at the end of every call, and a closure per call is garbage. */
   private isRetryable(code: number): boolean {
     const name = this.statusName(code);
-    return this.policy.retryableCodes.some((c) => c === code || c === name);
+    for (const c of this.policy.retryableCodes) if (c === code || c === name) return true;
+    return false;
   }
 }
