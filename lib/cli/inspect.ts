@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { RESOLVER_DEFAULTS } from '../config/defaults.js';
 import { ThickConfigError, ThickTargetError } from '../config/errors.js';
 import { checkResolverOption } from '../discovery/options.js';
-import { parseDnsServerAddress, parseTargetString } from '../discovery/target.js';
+import { parseDnsServerAddress, parseTargetString, SCHEME } from '../discovery/target.js';
 import { CliError, type Command } from './command.js';
 import { type EndpointReport, type ProbeSettings, probeEndpoint } from './inspect/probe.js';
 import { formatReport, type InspectReport } from './inspect/report.js';
@@ -85,6 +85,13 @@ function integer(flag: string, text: string | undefined, fallback: number, max: 
   return value;
 }
 
+/** A number for the resolver's own range check, which would call "abc" NaN. */
+function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new CliError(`--${flag} must be a whole number, got "${text}"`);
+  return Number(text);
+}
+
 /** The options of one run, or 'help'. Throws a CliError (exit 2) for anything malformed. */
 export function parseInspectArgs(args: readonly string[]): InspectOptions | 'help' {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true }>>;
@@ -107,11 +114,8 @@ export function parseInspectArgs(args: readonly string[]): InspectOptions | 'hel
   if (call === null && values.calls !== undefined) throw new CliError('--calls needs --call');
   const dns: Record<string, unknown> = {
     addressFamily: values['address-family'] ?? RESOLVER_DEFAULTS.addressFamily,
-    dnsTimeoutMs:
-      values['dns-timeout-ms'] === undefined
-        ? RESOLVER_DEFAULTS.dnsTimeoutMs
-        : Number(values['dns-timeout-ms']),
-    dnsTries: values['dns-tries'] === undefined ? RESOLVER_DEFAULTS.dnsTries : Number(values['dns-tries']),
+    dnsTimeoutMs: wholeNumber('dns-timeout-ms', values['dns-timeout-ms'], RESOLVER_DEFAULTS.dnsTimeoutMs),
+    dnsTries: wholeNumber('dns-tries', values['dns-tries'], RESOLVER_DEFAULTS.dnsTries),
     resolvConfPath: values['resolv-conf'] ?? RESOLVER_DEFAULTS.resolvConfPath,
   };
   const flagOf = {
@@ -148,11 +152,18 @@ export function parseInspectArgs(args: readonly string[]): InspectOptions | 'hel
   }
 }
 
+/** "name:port" (no scheme) as the usage allows: the same as dns-poll:///name:port. */
+function withScheme(target: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target) || target.startsWith(`${SCHEME}:`)
+    ? target
+    : `${SCHEME}:///${target}`;
+}
+
 /** Resolves and probes; throws a CliError (exit 2) for a bad target or a DNS lookup with no endpoint. */
 export async function inspectTarget(options: InspectOptions): Promise<InspectReport> {
   let target: ReturnType<typeof parseTargetString>;
   try {
-    target = parseTargetString(options.target);
+    target = parseTargetString(withScheme(options.target));
   } catch (error) {
     if (error instanceof ThickTargetError) throw new CliError(bare(error));
     throw error;

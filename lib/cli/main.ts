@@ -3,6 +3,8 @@
  * The `grpc-thick-client` command. Each subcommand lives in its own module and is loaded only when
  * asked for, so `inspect` in a pod does not load the local cluster bed.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CliError, type Command } from './command.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -25,13 +27,29 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 function usage(): string {
-  const lines = ['usage: grpc-thick-client <command> [options]', '', 'commands:'];
+  const lines = ['usage: grpc-thick-client <command> [options]   (--version: the version)', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
   return lines.join('\n');
 }
 
+/** The package's version, from the package.json above this file (build/ in the repository, dist/ installed). */
+function version(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'grpc-thick-client' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;

@@ -3,9 +3,10 @@ export class ThickConfigError extends Error {
   override readonly name = 'ThickConfigError';
   constructor(
     readonly field: string,
-    message: string,
+    /** The message without the "grpc-thick-client: " prefix, for wrapping in another. */
+    readonly detail: string,
   ) {
-    super(`grpc-thick-client: ${message}`);
+    super(`grpc-thick-client: ${detail}`);
   }
 }
 

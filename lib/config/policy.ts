@@ -94,6 +94,15 @@ function parseCommon(policy: ThickPolicyName, obj: Record<string, unknown>): Thi
   };
 }
 
+export function isThickPolicy(name: string): name is ThickPolicyName {
+  return (THICK_POLICIES as readonly string[]).includes(name);
+}
+
+/** A thick policy's config, parsed and validated (a ThickConfigError otherwise). */
+export function parseThickPolicyConfig(name: ThickPolicyName, json: unknown): ThickSettings {
+  return name === THICK_P2C ? parseP2cConfig(json) : parseRoundRobinConfig(json);
+}
+
 export function parseRoundRobinConfig(json: unknown): RoundRobinSettings {
   if (json === undefined || json === null) return DEFAULT_ROUND_ROBIN_SETTINGS;
   const obj = configObject(THICK_ROUND_ROBIN, json, COMMON_FIELDS);

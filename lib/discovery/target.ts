@@ -54,6 +54,15 @@ export function parseTarget(uri: TargetUri, original = renderUri(uri)): DnsPollT
   if (uri.scheme !== undefined && uri.scheme !== SCHEME) fail(`the scheme must be "${SCHEME}"`);
   const dnsServer = uri.authority ? parseDnsServer(uri.authority, fail) : undefined;
   const path = uri.path;
+  // grpc-js reads "dns-poll://echo:50051" (two slashes, no third) as a path of "//echo:50051".
+  if (path.startsWith('//')) {
+    const rest = path.replace(/^\/+/, '');
+    if (rest === '') fail(`no name:port; expected ${SCHEME}:///name:port`);
+    if (!rest.includes('/'))
+      fail(
+        `no name after "//${rest}"; did you mean ${SCHEME}:///${rest} (three slashes: the system's DNS server)?`,
+      );
+  }
   if (path.includes('/')) fail(`"${path}" contains "/"; expected name:port after the authority`);
   const { host, port, defaultPort } = splitHostPort(path, fail);
   if (isIPv4(host) || isIPv6(host)) {

@@ -1,5 +1,5 @@
 import { type AddressFamily, KEEPALIVE_DEFAULTS, RETRY_POLICY_DEFAULTS } from '../config/defaults.js';
-import { ThickConfigError } from '../config/errors.js';
+import { describe, ThickConfigError } from '../config/errors.js';
 import { checkBoolean, checkKnownKeys, checkNumber, formatDuration } from '../config/fields.js';
 import { THICK_P2C, THICK_ROUND_ROBIN, type ThickPolicyName } from '../config/policy.js';
 import {
@@ -95,6 +95,13 @@ export type ThickChannelOptions = ChannelOptions & {
 export function thickChannelOptions(init: ThickChannelOptionsInit = {}): ThickChannelOptions {
   // Using the helper means using our resolver and policy: make sure they are registered.
   register();
+  // JavaScript callers can pass anything; null would otherwise fail as a bare TypeError below.
+  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+    throw new ThickConfigError(
+      'thickChannelOptions()',
+      `thickChannelOptions() takes an options object (or nothing), got ${describe(init)}`,
+    );
+  }
   checkKnownKeys('thickChannelOptions()', init, INIT_FIELDS);
   const policyConfig = policyJson(init);
   const policy = init.policy ?? (init.p2c ? THICK_P2C : THICK_ROUND_ROBIN);

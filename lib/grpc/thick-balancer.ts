@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../common/clock.js';
 import { OPTION_PREFIX } from '../config/defaults.js';
+import { ThickConfigError } from '../config/errors.js';
 import type { ThickSettings } from '../config/policy.js';
 import { HealthGate } from '../health/gate.js';
 import { Membership } from '../membership/membership.js';
@@ -41,6 +42,33 @@ export abstract class ThickPolicyConfig<S extends ThickSettings> implements Thic
 
   toJsonObject(): object {
     return { [this.getLoadBalancerName()]: this.json };
+  }
+}
+
+/** The lines parsedForGrpcJs logged (one per distinct problem; cleared when full). */
+const rejected = new Set<string>();
+const MAX_REJECTED_LINES = 100;
+
+/**
+ * A thick policy's config as grpc-js asks for it (`createFromJson`). On a dns-poll: target the
+ * resolver checked it first and the channel's constructor threw; on any other target (ipv4:, dns:)
+ * nothing of ours ran before, and grpc-js drops an entry whose parse throws without a word,
+ * falling back to pick_first. So the problem is logged, once, before grpc-js drops it.
+ */
+export function parsedForGrpcJs<S>(name: string, json: unknown, parse: (json: unknown) => S): S {
+  try {
+    return parse(json);
+  } catch (error) {
+    const detail = error instanceof ThickConfigError ? error.detail : String(error);
+    const line =
+      `${name} config rejected (${detail}): grpc-js skips this loadBalancingConfig entry and, with no ` +
+      'other, falls back to pick_first (every call to one pod)';
+    if (!rejected.has(line)) {
+      if (rejected.size >= MAX_REJECTED_LINES) rejected.clear();
+      rejected.add(line);
+      log.warn(line);
+    }
+    throw error;
   }
 }
 

@@ -8,7 +8,7 @@ import { powerOfTwoChoices } from '../picking/p2c.js';
 import { fastRandom } from '../picking/random.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
 import type { CallMeter } from './picked-call.js';
-import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
+import { ownJson, parsedForGrpcJs, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
 import { type PickContext, ThickPicker } from './thick-picker.js';
 
 export class ThickP2cConfig extends ThickPolicyConfig<P2cSettings> {
@@ -17,7 +17,7 @@ export class ThickP2cConfig extends ThickPolicyConfig<P2cSettings> {
   }
 
   static createFromJson(json: unknown): ThickP2cConfig {
-    return new ThickP2cConfig(parseP2cConfig(json), ownJson(json));
+    return new ThickP2cConfig(parsedForGrpcJs(THICK_P2C, json, parseP2cConfig), ownJson(json));
   }
 }
 

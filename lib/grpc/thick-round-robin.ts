@@ -7,7 +7,7 @@ import {
 } from '../config/policy.js';
 import { RoundRobinCursor } from '../picking/round-robin.js';
 import type { ChannelControlHelper, Picker, TypedLoadBalancingConfig } from './adapter.js';
-import { ownJson, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
+import { ownJson, parsedForGrpcJs, ThickBalancer, ThickPolicyConfig } from './thick-balancer.js';
 import { type PickContext, ThickPicker } from './thick-picker.js';
 
 export class ThickRoundRobinConfig extends ThickPolicyConfig<RoundRobinSettings> {
@@ -16,7 +16,10 @@ export class ThickRoundRobinConfig extends ThickPolicyConfig<RoundRobinSettings>
   }
 
   static createFromJson(json: unknown): ThickRoundRobinConfig {
-    return new ThickRoundRobinConfig(parseRoundRobinConfig(json), ownJson(json));
+    return new ThickRoundRobinConfig(
+      parsedForGrpcJs(THICK_ROUND_ROBIN, json, parseRoundRobinConfig),
+      ownJson(json),
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 // JSON, the exit statuses, and the failures an operator meets (a bad target, NXDOMAIN, DNS down,
 // a NOT_SERVING pod, a hung pod, a dead pod still in DNS).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -118,7 +118,8 @@ describe('grpc-thick-client inspect on the local cluster bed', () => {
     const text = await runCli(args);
     assert.match(
       text.stdout,
-      /\(tried echo\.nothere\.cluster\.local, echo\.default\.svc\.cluster\.local, echo\)/,
+      // The names asked, not the whole search list: the second one answered.
+      /\(tried echo\.nothere\.cluster\.local, echo\.default\.svc\.cluster\.local\)\n/,
     );
   });
 
@@ -127,6 +128,14 @@ describe('grpc-thick-client inspect on the local cluster bed', () => {
     const run = await runCli(['inspect', `dns-poll:///${pod.address}`]);
     assert.equal(run.code, 0, show(run));
     assert.match(run.stdout, /dns +none: the target is an IP address/);
+    assert.deepEqual(rowOf(run.stdout, pod.address).slice(1, 2), ['-']);
+  });
+
+  it('a target written name:port, as the usage allows, is dns-poll:///name:port', async () => {
+    const pod = cluster.readyPods[0]!;
+    const run = await runCli(['inspect', pod.address]);
+    assert.equal(run.code, 0, show(run));
+    assert.match(run.stdout, new RegExp(`target +${pod.address.replace(/\./g, '\\.')}\n`));
     assert.deepEqual(rowOf(run.stdout, pod.address).slice(1, 2), ['-']);
   });
 
@@ -218,5 +227,21 @@ describe('grpc-thick-client inspect: errors before any pod', () => {
     const help = await runCli(['inspect', '--help']);
     assert.equal(help.code, 0, show(help));
     assert.match(help.stdout, /^usage: grpc-thick-client inspect <target>/);
+  });
+});
+
+describe('grpc-thick-client', () => {
+  it('--version prints the package version; an unknown command exits 2 with the usage', async () => {
+    const { version } = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    const run = await runCli(['--version']);
+    assert.equal(run.code, 0, show(run));
+    assert.equal(run.stdout, `${version}\n`);
+    const unknown = await runCli(['inspekt']);
+    assert.equal(unknown.code, 2, show(unknown));
+    assert.match(unknown.stderr, /unknown command "inspekt"[\s\S]*usage: grpc-thick-client/);
   });
 });

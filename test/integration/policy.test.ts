@@ -484,6 +484,43 @@ describe('clear errors from new Client()', () => {
     });
   }
 
+  it('names the bad field of a thick policy nested in outlier_detection, and says it once', () => {
+    const serviceConfig = JSON.stringify({
+      loadBalancingConfig: [
+        { outlier_detection: { child_policy: [{ thick_round_robin: { drain_timout: '1s' } }] } },
+      ],
+    });
+    assert.throws(
+      () =>
+        echoClient('dns-poll:///echo.default.svc.cluster.local:1', { 'grpc.service_config': serviceConfig }),
+      (e: unknown) =>
+        e instanceof ThickConfigError &&
+        /"outlier_detection"\.child_policy\[0\] "thick_round_robin" entry .*unknown field "drain_timout"/.test(
+          e.message,
+        ) &&
+        e.message.split('grpc-thick-client:').length === 2,
+    );
+  });
+
+  it('on a target that is not dns-poll (grpc-js parses the config alone), a bad thick config is logged once', async () => {
+    const before = logs.length;
+    const options = {
+      'grpc.service_config': '{"loadBalancingConfig":[{"thick_p2c":{"failure_penalty":"x"}}]}',
+    };
+    for (let i = 0; i < 2; i++) {
+      const client = echoClient(`ipv4:${addr(1)}`, options);
+      // grpc-js reads the policy config once the channel leaves IDLE and has its addresses.
+      client.client.getChannel().getConnectivityState(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      client.close();
+    }
+    const lines = logs
+      .slice(before)
+      .filter((l) => /^warn thick_p2c config rejected \(.*failure_penalty/.test(l));
+    assert.equal(lines.length, 1, logs.slice(before).join('\n'));
+    assert.match(lines[0]!, /falls back to pick_first/);
+  });
+
   it('throws for a policy name that is almost ours, and for loadBalancingPolicy (ignored by grpc-js)', () => {
     const cases: [string, RegExp][] = [
       [
@@ -563,6 +600,11 @@ describe('clear errors from new Client()', () => {
       /keepalive.timeMs must be an integer/,
     );
     assert.throws(() => thickChannelOptions({ keepalive: { time: 1 } as never }), /did you mean "timeMs"/);
+    assert.throws(
+      () => thickChannelOptions(null as never),
+      (e: unknown) =>
+        e instanceof ThickConfigError && /takes an options object \(or nothing\), got null/.test(e.message),
+    );
   });
 
   it('the helper selects thick_p2c by name or by its settings, and refuses settings for the other policy', () => {

@@ -74,6 +74,8 @@ describe('inspect flags', () => {
   it('refuses what the resolver would refuse, naming the flag', () => {
     usageError(['t:1', '--address-family', 'ipv5'], /--address-family/);
     usageError(['t:1', '--dns-tries', '0'], /--dns-tries/);
+    usageError(['t:1', '--dns-tries', 'abc'], /--dns-tries must be a whole number, got "abc"/);
+    usageError(['t:1', '--dns-timeout-ms', '1.5'], /--dns-timeout-ms must be a whole number, got "1.5"/);
     usageError(['t:1', '--dns-timeout-ms', 'soon'], /--dns-timeout-ms/);
     usageError(['t:1', '--dns-server', 'dns.local'], /invalid DNS server "dns\.local"/);
   });

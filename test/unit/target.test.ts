@@ -83,6 +83,8 @@ describe('dns-poll target parsing', () => {
     ['dns-poll://10.0.0.1:x/echo:1', /DNS server port "x" is not a number/],
     ['dns-poll://[fd00::10/echo:1', /has "\[" without "\]"/],
     ['dns:///echo:1', /the scheme must be "dns-poll"/],
+    ['dns-poll://echo:50051', /no name after "\/\/echo:50051"; did you mean dns-poll:\/\/\/echo:50051/],
+    ['dns-poll:///', /no name:port; expected dns-poll:\/\/\/name:port/],
   ];
   for (const [target, message] of malformed) {
     it(`rejects ${target}`, () => {

@@ -69,7 +69,9 @@ export function formatReport(report: InspectReport): string {
   const dns = report.dns;
   if (dns) {
     lines.push(`dns      ${dns.server} (${SOURCES[dns.serverSource]}), ${RECORD_TYPES[dns.addressFamily]}`);
-    const tried = dns.candidates.length > 1 ? `  (tried ${dns.candidates.join(', ')})` : '';
+    // The names actually asked, in order: the search list stops at the first that answers.
+    const asked = [...new Set(dns.queries.map((q) => q.name))];
+    const tried = asked.length > 1 ? `  (tried ${asked.join(', ')})` : '';
     lines.push(`name     ${dns.matched}${tried}`);
     for (const ignored of dns.ignored) lines.push(`ignored  ${ignored}`);
   } else {
