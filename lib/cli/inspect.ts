@@ -76,20 +76,18 @@ function bare(error: Error): string {
   return error.message.replace(/^grpc-thick-client: /, '');
 }
 
-function integer(flag: string, text: string | undefined, fallback: number, max: number): number {
+/**
+ * A whole-number flag, from 1 to `max`; without `max` the range is left to the resolver's own check
+ * (which would call "abc" NaN, hence the digits are checked here).
+ */
+function integer(flag: string, text: string | undefined, fallback: number, max?: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > max) {
-    throw new CliError(`--${flag} must be a whole number from 1 to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || (max !== undefined && (value < 1 || value > max))) {
+    const range = max === undefined ? '' : ` from 1 to ${max}`;
+    throw new CliError(`--${flag} must be a whole number${range}, got "${text}"`);
   }
   return value;
-}
-
-/** A number for the resolver's own range check, which would call "abc" NaN. */
-function wholeNumber(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new CliError(`--${flag} must be a whole number, got "${text}"`);
-  return Number(text);
 }
 
 /** The options of one run, or 'help'. Throws a CliError (exit 2) for anything malformed. */
@@ -114,8 +112,8 @@ export function parseInspectArgs(args: readonly string[]): InspectOptions | 'hel
   if (call === null && values.calls !== undefined) throw new CliError('--calls needs --call');
   const dns: Record<string, unknown> = {
     addressFamily: values['address-family'] ?? RESOLVER_DEFAULTS.addressFamily,
-    dnsTimeoutMs: wholeNumber('dns-timeout-ms', values['dns-timeout-ms'], RESOLVER_DEFAULTS.dnsTimeoutMs),
-    dnsTries: wholeNumber('dns-tries', values['dns-tries'], RESOLVER_DEFAULTS.dnsTries),
+    dnsTimeoutMs: integer('dns-timeout-ms', values['dns-timeout-ms'], RESOLVER_DEFAULTS.dnsTimeoutMs),
+    dnsTries: integer('dns-tries', values['dns-tries'], RESOLVER_DEFAULTS.dnsTries),
     resolvConfPath: values['resolv-conf'] ?? RESOLVER_DEFAULTS.resolvConfPath,
   };
   const flagOf = {

@@ -14,3 +14,12 @@ export const log: Logger = Object.freeze({
   info: (m: string) => sink.info(m),
   debug: (m: string) => sink.debug(m),
 });
+
+const warned = new Set<string>();
+
+/** Setup mistakes are worth one line per process, not one per channel (or per config parse). */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  log.warn(message);
+}

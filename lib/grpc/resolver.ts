@@ -17,7 +17,7 @@ import {
   unavailableError,
   uriToString,
 } from './adapter.js';
-import { log } from './log.js';
+import { log, warnOnce } from './log.js';
 import { checkServiceConfig } from './service-config.js';
 
 /**
@@ -26,14 +26,6 @@ import { checkServiceConfig } from './service-config.js';
  * to the same target, so it never splits grpc-js's shared subchannels.
  */
 export const TARGET_ATTRIBUTE = 'grpc-thick-client.target';
-const warned = new Set<string>();
-
-/** Setup mistakes are worth one line per process, not one per channel. */
-function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  log.warn(message);
-}
 
 /**
  * The `dns-poll:` scheme: polls A/AAAA records of a (headless Service) name and hands every change

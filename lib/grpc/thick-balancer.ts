@@ -18,7 +18,7 @@ import {
   unavailablePicker,
 } from './adapter.js';
 import { EndpointChild, endpointKey } from './endpoint-child.js';
-import { log } from './log.js';
+import { log, warnOnce } from './log.js';
 import { balancerView, ChannelObserver } from './observer.js';
 import { TARGET_ATTRIBUTE } from './resolver.js';
 import type { PickContext, ThickMember } from './thick-picker.js';
@@ -45,10 +45,6 @@ export abstract class ThickPolicyConfig<S extends ThickSettings> implements Thic
   }
 }
 
-/** The lines parsedForGrpcJs logged (one per distinct problem; cleared when full). */
-const rejected = new Set<string>();
-const MAX_REJECTED_LINES = 100;
-
 /**
  * A thick policy's config as grpc-js asks for it (`createFromJson`). On a dns-poll: target the
  * resolver checked it first and the channel's constructor threw; on any other target (ipv4:, dns:)
@@ -60,14 +56,10 @@ export function parsedForGrpcJs<S>(name: string, json: unknown, parse: (json: un
     return parse(json);
   } catch (error) {
     const detail = error instanceof ThickConfigError ? error.detail : String(error);
-    const line =
+    warnOnce(
       `${name} config rejected (${detail}): grpc-js skips this loadBalancingConfig entry and, with no ` +
-      'other, falls back to pick_first (every call to one pod)';
-    if (!rejected.has(line)) {
-      if (rejected.size >= MAX_REJECTED_LINES) rejected.clear();
-      rejected.add(line);
-      log.warn(line);
-    }
+        'other, falls back to pick_first (every call to one pod)',
+    );
     throw error;
   }
 }

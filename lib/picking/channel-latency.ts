@@ -24,8 +24,9 @@ const FLOOR_REFRESH_MS = 100;
  * latency. An endpoint that has not answered yet is assumed to be this fast (or to cost the latency
  * floor, twice the fastest estimate, whichever is less), so a new pod gets its first call at once
  * instead of waiting for the peers' estimates to grow past a fixed guess (with Linkerd's 30 ms
- * against 1 ms pods, a newcomer would get nothing for half a minute). It also keeps the lowest estimate an answer left since the
- * latency floor last looked, so the floor follows a faster pod down at once (see LatencyFloor).
+ * against 1 ms pods, a newcomer would get nothing for half a minute). It also keeps the lowest
+ * estimate an answer left since the latency floor last looked, so the floor follows a faster pod
+ * down at once (see LatencyFloor).
  */
 export class ChannelLatency {
   private latencyMs: number;
