@@ -16,10 +16,13 @@ export const log: Logger = Object.freeze({
 });
 
 const warned = new Set<string>();
+/** Distinct lines remembered; past this the memory starts afresh (a line may then repeat once). */
+const MAX_WARNED_LINES = 100;
 
 /** Setup mistakes are worth one line per process, not one per channel (or per config parse). */
 export function warnOnce(message: string): void {
   if (warned.has(message)) return;
+  if (warned.size >= MAX_WARNED_LINES) warned.clear();
   warned.add(message);
   log.warn(message);
 }
